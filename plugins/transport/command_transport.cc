@@ -1,0 +1,38 @@
+#include "plugins/transport/command_transport.h"
+
+#include "common/strings.h"
+
+namespace cutover {
+
+std::string CommandResult::Describe() const {
+  if (!completed) return error.empty() ? "command did not complete" : error;
+  std::string text = "exit status " + std::to_string(exit_status);
+  std::string_view first_err = Trim(err);
+  first_err = first_err.substr(0, first_err.find('\n'));
+  if (!first_err.empty()) text += ": " + std::string(first_err);
+  return text;
+}
+
+std::string ShellQuote(std::string_view word) {
+  std::string quoted = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted.push_back(c);
+    }
+  }
+  quoted.push_back('\'');
+  return quoted;
+}
+
+std::string ShellJoin(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& word : argv) {
+    if (!line.empty()) line.push_back(' ');
+    line += ShellQuote(word);
+  }
+  return line;
+}
+
+}  // namespace cutover

@@ -1,0 +1,39 @@
+// A transport runs one command on a member and returns what it printed. Commands are
+// argv vectors; a transport that needs a shell line (SSH) quotes every element, so values
+// from outside never reach a shell unquoted. An instance is used by one thread at a time.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/duration.h"
+
+namespace cutover {
+
+struct CommandResult {
+  bool completed = false;  // the command ran and its exit status arrived
+  int exit_status = -1;
+  std::string out;
+  std::string err;
+  std::string error;  // transport failure (connect, auth, host key, timeout), when !completed
+
+  bool Ok() const { return completed && exit_status == 0; }
+  // One line for logs and action results: the transport error, or the exit status and
+  // the first line of stderr.
+  std::string Describe() const;
+};
+
+class CommandTransport {
+ public:
+  virtual ~CommandTransport() = default;
+  virtual CommandResult Run(const std::vector<std::string>& argv, Duration timeout) = 0;
+  // "ssh root@10.0.0.1:22", for messages.
+  virtual std::string Target() const = 0;
+};
+
+// POSIX shell single-quoting: abc -> 'abc', it's -> 'it'\''s'.
+std::string ShellQuote(std::string_view word);
+std::string ShellJoin(const std::vector<std::string>& argv);
+
+}  // namespace cutover
