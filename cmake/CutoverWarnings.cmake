@@ -4,7 +4,7 @@ add_library(cutover_warnings INTERFACE)
 add_library(cutover::warnings ALIAS cutover_warnings)
 target_compile_options(cutover_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough
+  -Wcast-align -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough
   $<$<BOOL:${CUTOVER_WERROR}>:-Werror>)
 
 if(CUTOVER_SANITIZE)

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -23,6 +25,24 @@ std::int64_t MillisLeft(std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   return left.count() < 0 ? 0 : left.count();
+}
+
+// A program that exits without reading its stdin must not kill the caller with SIGPIPE:
+// block it on this thread for the write and discard the one it raised.
+ssize_t WriteWithoutSigpipe(int fd, const char* data, std::size_t size) {
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  ssize_t w = write(fd, data, size);
+  int saved = errno;
+  if (w < 0 && errno == EPIPE) {
+    timespec no_wait{0, 0};
+    sigtimedwait(&pipe_set, nullptr, &no_wait);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  errno = saved;
+  return w;
 }
 
 }  // namespace
@@ -117,8 +137,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
     }
     if (ready == 0) continue;
     if (in_index >= 0 && (fds[in_index].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = write(in_fd, options.stdin_data.data() + written,
-                        options.stdin_data.size() - written);
+      ssize_t w = WriteWithoutSigpipe(in_fd, options.stdin_data.data() + written,
+                                      options.stdin_data.size() - written);
       if (w > 0) written += static_cast<std::size_t>(w);
       if (w < 0 && errno != EAGAIN) CloseIfOpen(in_fd);  // reader went away: fine
       if (written == options.stdin_data.size()) CloseIfOpen(in_fd);

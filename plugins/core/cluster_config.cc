@@ -291,11 +291,16 @@ class Loader {
           ok = false;
           continue;
         }
-        if (key.default_value.empty() && key.type != ValueType::kStringList &&
-            key.type != ValueType::kString)
+        // Unset optional keys: strings read as "" and lists as empty, so drivers need no
+        // Has() checks; other types without a default stay absent.
+        if (key.default_value.empty()) {
+          if (key.type == ValueType::kString) member->settings.Set(key.name, std::string());
+          if (key.type == ValueType::kStringList)
+            member->settings.Set(key.name, std::vector<std::string>());
           continue;
+        }
         YAML::Node default_node = key.type == ValueType::kStringList
-                                      ? YAML::Load(key.default_value.empty() ? "[]" : key.default_value)
+                                      ? YAML::Load(key.default_value)
                                       : YAML::Node(key.default_value);
         ok &= Convert(key, default_node, where, member);
         continue;

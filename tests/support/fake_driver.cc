@@ -1,0 +1,54 @@
+#include "tests/support/fake_driver.h"
+
+#include <thread>
+
+namespace cutover::testing {
+namespace {
+
+class FakeDriver : public Driver {
+ public:
+  explicit FakeDriver(std::shared_ptr<FakeMemberState> state) : state_(std::move(state)) {}
+
+  MemberStatus Probe(const ProbeContext&) override {
+    ++state_->probes;
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(state_->mutex);
+      delay = state_->probe_delay;
+    }
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    std::lock_guard lock(state_->mutex);
+    return state_->status;
+  }
+
+  ActionResult Perform(const ActionRequest& request) override {
+    std::lock_guard lock(state_->mutex);
+    state_->performed.push_back(request);
+    return ActionResult::Success("done");
+  }
+
+ private:
+  std::shared_ptr<FakeMemberState> state_;
+};
+
+}  // namespace
+
+DriverDescriptor FakeDriverDescriptor(
+    std::function<std::shared_ptr<FakeMemberState>(const std::string& member)> state_for) {
+  DriverDescriptor d;
+  d.name = "fake";
+  d.description = "scripted driver for tests";
+  d.actions = {Action::kConnect, Action::kDisconnect, Action::kSetPriority};
+  d.roles = {"active", "standby", "down"};
+  d.config = {{"label", ValueType::kString, "", false, false, "free text"},
+              {"weight", ValueType::kInteger, "1", false, false, "a number"},
+              {"interval", ValueType::kDuration, "1s", false, false, "a duration"},
+              {"interfaces", ValueType::kStringList, "", false, false, "a list"},
+              {"key_file", ValueType::kString, "", false, true, "a secret"}};
+  d.create = [state_for](const MemberConfig& member, DriverContext&) -> std::unique_ptr<Driver> {
+    return std::make_unique<FakeDriver>(state_for(member.name));
+  };
+  return d;
+}
+
+}  // namespace cutover::testing

@@ -1,0 +1,30 @@
+// A scripted driver for unit tests of code that uses drivers (exporter, engine): the test
+// sets the status the next probes return and reads back the actions performed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "plugins/core/descriptor.h"
+
+namespace cutover::testing {
+
+// State shared between a test and the FakeDriver instances built from it.
+struct FakeMemberState {
+  std::mutex mutex;
+  MemberStatus status;
+  std::chrono::milliseconds probe_delay{0};
+  std::vector<ActionRequest> performed;
+  std::atomic<int> probes{0};
+};
+
+// The descriptor of driver "fake": settings `label` (string) and `weight` (integer,
+// default 1), roles active/standby/down, actions connect/disconnect/set_priority.
+// `state_for(member name)` returns the state its driver reads.
+DriverDescriptor FakeDriverDescriptor(
+    std::function<std::shared_ptr<FakeMemberState>(const std::string& member)> state_for);
+
+}  // namespace cutover::testing
