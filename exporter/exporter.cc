@@ -1,7 +1,5 @@
 #include "exporter/exporter.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <cmath>
 
 #include "common/build_info.h"
@@ -27,17 +25,6 @@ std::string HtmlEscape(std::string_view text) {
     }
   }
   return out;
-}
-
-prometheus::MetricFamily ScrapeDurationFamily(double seconds) {
-  prometheus::MetricFamily family;
-  family.name = "cutover_scrape_duration_seconds";
-  family.help = "How long probing every member took in this scrape.";
-  family.type = prometheus::MetricType::Gauge;
-  prometheus::ClientMetric metric;
-  metric.gauge.value = seconds;
-  family.metric.push_back(metric);
-  return family;
 }
 
 }  // namespace
@@ -98,11 +85,14 @@ std::string Exporter::Scrape(Duration scrape_timeout) {
                                         {"err", probed.status.error}});
   }
 
-  std::vector<prometheus::MetricFamily> families = MemberMetricFamilies(round);
-  families.push_back(ScrapeDurationFamily(seconds));
-  families.push_back(BuildInfoFamily());
-  std::erase_if(families, [](const auto& f) { return f.metric.empty(); });
-  return prometheus::TextSerializer().Serialize(families);
+  ExpositionWriter out;
+  out.text().reserve(round.size() * 1200);
+  WriteMemberMetrics(round, out);
+  out.Family("cutover_scrape_duration_seconds", "How long probing every member took in this scrape.",
+             "gauge");
+  out.Sample("cutover_scrape_duration_seconds", {}, seconds);
+  WriteBuildInfo(out);
+  return std::move(out.text());
 }
 
 HttpResponse Exporter::LandingPage() const {

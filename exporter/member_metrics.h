@@ -1,20 +1,20 @@
-// Turns one probe round into the exporter's metric families. Pure: built fresh for every
+// Turns one probe round into the exporter's exposition. Pure: written fresh for every
 // scrape so members that vanish leave no stale series, and no timestamps are set.
 #pragma once
 
-#include <prometheus/metric_family.h>
-
 #include <vector>
 
+#include "exporter/exposition.h"
 #include "exporter/probe_round.h"
 
 namespace cutover {
 
 // A member that is down gets only cutover_member_up 0 and its probe duration: publishing
 // zeros for its connections would let a drain gate pass on a member nobody could read.
-std::vector<prometheus::MetricFamily> MemberMetricFamilies(const std::vector<ProbedMember>& round);
+// Families without samples are left out.
+void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter& out);
 
 // cutover_build_info{version,revision,compiler} 1
-prometheus::MetricFamily BuildInfoFamily();
+void WriteBuildInfo(ExpositionWriter& out);
 
 }  // namespace cutover

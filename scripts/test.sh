@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 
 jobs=$(nproc)
-build=build/test
+build=build/main
 sanitize=build/sanitize
 
 cmake -S . -B "$build" -DCUTOVER_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

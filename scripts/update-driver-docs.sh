@@ -3,7 +3,7 @@
 # (`cutover-exporter --drivers`). A unit test fails while the two differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exporter=${1:-build/test/exporter/cutover-exporter}
+exporter=${1:-build/main/exporter/cutover-exporter}
 python3 - "$exporter" <<'PY'
 import subprocess, sys
 reference = subprocess.run([sys.argv[1], "--drivers"], check=True, capture_output=True, text=True).stdout

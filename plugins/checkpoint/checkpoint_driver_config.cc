@@ -1,18 +1,82 @@
-// Placeholder descriptor until the driver lands.
 #include "plugins/checkpoint/checkpoint_driver_config.h"
 
 #include <stdexcept>
 
+#include "plugins/transport/ssh_transport.h"
+
 namespace cutover {
 
 DriverDescriptor CheckpointDriverDescriptor() {
+  const CheckpointSettings defaults;
   DriverDescriptor d;
   d.name = "checkpoint";
-  d.description = "not implemented yet";
-  d.create = [](const MemberConfig&, DriverContext&) -> std::unique_ptr<Driver> {
-    throw std::runtime_error("driver checkpoint is not implemented yet");
+  d.description =
+      "Check Point ClusterXL gateway over SSH (expert shell): cphaprob state/syncstat, "
+      "fw tab, fw ver; clusterXL_admin, cphacu, fwaccel";
+  d.actions = {Action::kDisconnect,          Action::kConnect,
+               Action::kStartUpgradeMode,    Action::kStopUpgradeMode,
+               Action::kDisableAcceleration, Action::kUpgrade,
+               Action::kInstallPolicy,       Action::kRun};
+  d.roles = {"active", "active_attention", "standby", "ready",
+             "down",   "initializing",     "lost",    "unknown"};
+  d.config = {
+      {"config_digest_command", ValueType::kString, defaults.config_digest_command, false, false,
+       "command whose output's digest is config_digest; `fw stat` shows the installed policy "
+       "and its install time"},
+      {"install_policy_command", ValueType::kString, defaults.install_policy_command, false, false,
+       "command the install_policy action runs on the gateway"},
+      {"upgrade_command", ValueType::kString, defaults.upgrade_command, false, false,
+       "installer command the upgrade action runs (e.g. a CPUSE or installer script); the "
+       "requested version is passed as its last argument; unset refuses upgrade"},
+      {"environment_script", ValueType::kString, defaults.environment_script, false, false,
+       "file sourced before every command, for gateways whose non-interactive shell lacks "
+       "Check Point's PATH (e.g. /etc/profile.d/CP.sh); unset sources nothing"},
+      {"action_timeout", ValueType::kDuration, FormatDuration(defaults.action_timeout), false,
+       false, "how long an action command may run (clusterXL_admin, cphacu, fwaccel, policy)"},
+      {"upgrade_timeout", ValueType::kDuration, FormatDuration(defaults.upgrade_timeout), false,
+       false, "how long the upgrade command may run"},
+      {"connect_timeout", ValueType::kDuration, FormatDuration(defaults.connect_timeout), false,
+       false, "how long to wait for the SSH connection and login"},
+  };
+  d.needs_credentials = true;
+  d.create = [](const MemberConfig& member, DriverContext&) -> std::unique_ptr<Driver> {
+    std::string who = member.where + ": member \"" + member.name + "\": ";
+    SshOptions ssh;
+    if (!ParseSshAddress(member.address, &ssh))
+      throw std::runtime_error(who + "address '" + member.address +
+                               "' is not host, host:port or [v6]:port");
+    const Credentials& c = member.credentials;
+    if (c.user.empty() || c.identity_file.empty() || c.known_hosts_file.empty())
+      throw std::runtime_error(who + "credentials \"" + c.name +
+                               "\" need user, identity_file and known_hosts_file for SSH "
+                               "(the user's login shell must be expert/bash)");
+    ssh.user = c.user;
+    ssh.identity_file = c.identity_file;
+    ssh.known_hosts_file = c.known_hosts_file;
+    CheckpointSettings settings = CheckpointSettingsFrom(member.settings);
+    ssh.connect_timeout = settings.connect_timeout;
+    return std::make_unique<CheckpointDriver>(std::move(settings),
+                                              std::make_unique<SshTransport>(std::move(ssh)));
   };
   return d;
+}
+
+CheckpointSettings CheckpointSettingsFrom(const Settings& settings) {
+  CheckpointSettings s;
+  auto text = [&](const char* key, std::string* out) {
+    if (settings.Has(key)) *out = settings.String(key);
+  };
+  auto duration = [&](const char* key, Duration* out) {
+    if (settings.Has(key)) *out = settings.DurationValue(key);
+  };
+  text("config_digest_command", &s.config_digest_command);
+  text("install_policy_command", &s.install_policy_command);
+  text("upgrade_command", &s.upgrade_command);
+  text("environment_script", &s.environment_script);
+  duration("action_timeout", &s.action_timeout);
+  duration("upgrade_timeout", &s.upgrade_timeout);
+  duration("connect_timeout", &s.connect_timeout);
+  return s;
 }
 
 }  // namespace cutover

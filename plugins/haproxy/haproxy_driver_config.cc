@@ -1,17 +1,64 @@
-// Placeholder descriptor until the driver lands.
 #include "plugins/haproxy/haproxy_driver_config.h"
 
 #include <stdexcept>
 
+#include "plugins/haproxy/haproxy_driver.h"
+#include "plugins/transport/socket_client.h"
+
 namespace cutover {
+namespace {
+
+std::unique_ptr<Driver> CreateHaproxyDriver(const MemberConfig& member, DriverContext& context) {
+  const std::string runtime_api = member.settings.String("runtime_api");
+  std::string address_error = SocketClient::CheckAddress(runtime_api);
+  if (!address_error.empty())
+    throw std::runtime_error("settings.runtime_api: " + address_error +
+                             " (write unix:/run/haproxy/admin.sock or tcp:127.0.0.1:9999)");
+
+  HaproxyMemberSettings settings;
+  settings.backend = member.settings.String("backend");
+  settings.server = member.settings.String("server");
+  if (settings.server.empty()) settings.server = member.name;
+  for (const auto& [key, value] :
+       {std::pair{"backend", settings.backend}, std::pair{"server", settings.server}}) {
+    if (!IsValidHaproxyName(value))
+      throw std::runtime_error(std::string("settings.") + key + ": '" + value +
+                               "' is not an HAProxy name (use only A-Z a-z 0-9 _ . : -)");
+  }
+  settings.timeout = member.settings.DurationValue("timeout");
+  if (settings.timeout <= Duration::zero())
+    throw std::runtime_error("settings.timeout must be longer than 0s, e.g. 2s");
+
+  auto reader =
+      context.shared.GetOrCreate<HaproxyStatReader>(HaproxyReaderKey(runtime_api), [&runtime_api] {
+        return std::make_shared<HaproxyStatReader>(std::make_shared<SocketRuntimeApi>(runtime_api));
+      });
+  return std::make_unique<HaproxyDriver>(std::move(settings), std::move(reader));
+}
+
+}  // namespace
 
 DriverDescriptor HaproxyDriverDescriptor() {
   DriverDescriptor d;
   d.name = "haproxy";
-  d.description = "not implemented yet";
-  d.create = [](const MemberConfig&, DriverContext&) -> std::unique_ptr<Driver> {
-    throw std::runtime_error("driver haproxy is not implemented yet");
+  d.description =
+      "A server of an HAProxy backend, probed with 'show stat' and steered with "
+      "'set server' through the runtime API (stats socket at level admin).";
+  d.actions = {Action::kConnect, Action::kDisconnect, Action::kStartDrain, Action::kStopDrain,
+               Action::kSetPriority};
+  d.roles = {"active", "backup", "draining", "maintenance", "down"};
+  d.config = {
+      {"runtime_api", ValueType::kString, "", true, false,
+       "HAProxy's runtime API: unix:/path/to/admin.sock or tcp:host:port (level admin)"},
+      {"backend", ValueType::kString, "", true, false,
+       "the backend (or listen section) holding the server"},
+      {"server", ValueType::kString, "", false, false,
+       "the server's name in the backend; defaults to the member name"},
+      {"timeout", ValueType::kDuration, "2s", false, false,
+       "how long one runtime API request may take"},
   };
+  d.needs_credentials = false;
+  d.create = CreateHaproxyDriver;
   return d;
 }
 

@@ -1,16 +1,79 @@
-// Placeholder descriptor until the driver lands.
 #include "plugins/linux_fw/linux_fw_driver_config.h"
 
 #include <stdexcept>
 
+#include "plugins/linux_fw/linux_fw_driver.h"
+#include "plugins/transport/ssh_transport.h"
+
 namespace cutover {
 
 DriverDescriptor LinuxFwDriverDescriptor() {
+  const LinuxFwSettings defaults;
+  const SshOptions ssh_defaults;
   DriverDescriptor d;
   d.name = "linux-fw";
-  d.description = "not implemented yet";
-  d.create = [](const MemberConfig&, DriverContext&) -> std::unique_ptr<Driver> {
-    throw std::runtime_error("driver linux-fw is not implemented yet");
+  d.description =
+      "Linux firewall with keepalived (VRRP), conntrackd (FTFW state sync) and nftables, "
+      "over SSH; one round trip per probe (see plugins/linux_fw/README.md).";
+  d.actions = {Action::kSetPriority,   Action::kCommitSync, Action::kResync,
+               Action::kDisconnect,    Action::kConnect,    Action::kUpgrade,
+               Action::kInstallPolicy, Action::kRun};
+  d.roles = {"active", "standby", "fault", "stopped"};
+  d.config = {
+      {"conntrackd_config", ValueType::kString, defaults.conntrackd_config, false, false,
+       "conntrackd's configuration file; every conntrackd call passes it with -C"},
+      {"vrrp_state_file", ValueType::kString, defaults.vrrp_state_file, false, false,
+       "file keepalived's notify script writes the VRRP state to (MASTER/BACKUP/... or "
+       "'INSTANCE VI_1 MASTER 150'); the role is read from it"},
+      {"vrrp_track_file", ValueType::kString, defaults.vrrp_track_file, false, false,
+       "file keepalived's track_file block watches; set_priority writes the priority "
+       "offset into it"},
+      {"interfaces", ValueType::kStringList, "", false, false,
+       "interfaces disconnect takes down and connect brings up, e.g. [eth1, eth2]"},
+      {"version_command", ValueType::kString, defaults.version_command, false, false,
+       "shell command whose first output line is the member's version; empty: no version"},
+      {"config_digest_command", ValueType::kString, defaults.config_digest_command, false, false,
+       "shell command printing the configuration to digest ($CONNTRACKD_CONFIG is set); "
+       "empty: no digest"},
+      {"upgrade_command", ValueType::kString, defaults.upgrade_command, false, false,
+       "shell command the upgrade action runs; the requested version is \"$1\""},
+      {"policy_command", ValueType::kString, defaults.policy_command, false, false,
+       "shell command install_policy runs to load the ruleset"},
+      {"connect_timeout", ValueType::kDuration, FormatDuration(ssh_defaults.connect_timeout), false,
+       false, "how long establishing the SSH session may take"},
+      {"command_timeout", ValueType::kDuration, FormatDuration(defaults.command_timeout), false,
+       false,
+       "how long one command (an action, or the whole probe) may take; probes are also "
+       "bounded by the probe deadline"},
+  };
+  d.needs_credentials = true;
+  d.create = [](const MemberConfig& member, DriverContext&) -> std::unique_ptr<Driver> {
+    const Settings& s = member.settings;
+    LinuxFwSettings settings;
+    settings.conntrackd_config = s.String("conntrackd_config");
+    settings.vrrp_state_file = s.String("vrrp_state_file");
+    settings.vrrp_track_file = s.String("vrrp_track_file");
+    settings.interfaces = s.StringList("interfaces");
+    settings.version_command = s.String("version_command");
+    settings.config_digest_command = s.String("config_digest_command");
+    settings.upgrade_command = s.String("upgrade_command");
+    settings.policy_command = s.String("policy_command");
+    settings.command_timeout = s.DurationValue("command_timeout");
+
+    SshOptions ssh;
+    if (!ParseSshAddress(member.address, &ssh))
+      throw std::runtime_error("linux-fw: address '" + member.address +
+                               "' is not host, host:port or [v6]:port");
+    const Credentials& c = member.credentials;
+    if (c.user.empty() || c.identity_file.empty() || c.known_hosts_file.empty())
+      throw std::runtime_error("linux-fw: credentials '" + c.name +
+                               "' need user, identity_file and known_hosts_file for SSH");
+    ssh.user = c.user;
+    ssh.identity_file = c.identity_file;
+    ssh.known_hosts_file = c.known_hosts_file;
+    ssh.connect_timeout = s.DurationValue("connect_timeout");
+    return std::make_unique<LinuxFwDriver>(std::move(settings),
+                                           std::make_unique<SshTransport>(std::move(ssh)));
   };
   return d;
 }

@@ -4,6 +4,7 @@
 // instance may be shared by threads.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "common/duration.h"
@@ -19,13 +20,27 @@ struct SocketReply {
 class SocketClient {
  public:
   // "unix:/run/haproxy/admin.sock", "/run/haproxy/admin.sock" or "tcp:127.0.0.1:9999" /
-  // "127.0.0.1:9999".
+  // "127.0.0.1:9999". A TCP host may be a name, an IPv4 address or "[IPv6]".
   explicit SocketClient(std::string address);
+
+  // Sends `request` plus "\n" and reads until the peer closes the connection (HAProxy's
+  // non-interactive mode closes after one command line). The whole exchange, connect
+  // included, must finish within `timeout`. A request holding a newline is refused: it
+  // would smuggle a second command into a line protocol.
   SocketReply Request(const std::string& request, Duration timeout) const;
+
   const std::string& address() const { return address_; }
+
+  // Replies beyond this size fail, so a confused peer cannot exhaust memory. The default
+  // holds `show stat` for tens of thousands of servers.
+  void set_max_reply_bytes(std::size_t bytes) { max_reply_bytes_ = bytes; }
+
+  // Why `address` is not something Request could use, or "" when it is well formed.
+  static std::string CheckAddress(const std::string& address);
 
  private:
   std::string address_;
+  std::size_t max_reply_bytes_ = 64 * 1024 * 1024;
 };
 
 }  // namespace cutover

@@ -1,9 +1,10 @@
 // Runs commands on a member over SSH (libssh): public-key authentication, host keys
 // checked against an operator-managed known_hosts file (unknown and changed keys are
 // refused; enrolling is the explicit EnrollHostKey), connect and command timeouts.
-// One session per transport, reused across commands and re-established after a failure.
-// Used by one thread at a time (libssh sessions are not thread-safe); the caller
-// serialises, as for drivers.
+// One session per transport, reused across commands (a channel per command) and
+// re-established after a failure. Neither ~/.ssh/config nor /etc/ssh/ssh_known_hosts is
+// consulted. Used by one thread at a time (libssh sessions are not thread-safe); the
+// caller serialises, as for drivers. Separate transports may run in parallel threads.
 #pragma once
 
 #include <memory>
@@ -22,7 +23,8 @@ struct SshOptions {
   Duration connect_timeout{std::chrono::seconds(5)};
 };
 
-// Parses "host", "host:port" or "[v6]:port" into options.host/port; false if malformed.
+// Parses "host", "host:port", "[v6]:port" or "[v6]" into options.host/port (the port
+// stays as it was when none is given); false, leaving options alone, if malformed.
 bool ParseSshAddress(const std::string& address, SshOptions* options);
 
 class SshTransport : public CommandTransport {
@@ -33,14 +35,21 @@ class SshTransport : public CommandTransport {
   SshTransport& operator=(const SshTransport&) = delete;
 
   // The command runs as ShellJoin(argv) on the remote login shell. `timeout` bounds the
-  // whole call, connect included; on expiry the session is dropped and rebuilt next time.
+  // whole call, connect included; on expiry the session is dropped and rebuilt next time,
+  // and the remote command is sent SIGTERM (best effort: OpenSSH ignores it for root
+  // logins, so such a command runs on until it ends). Stdin is at EOF. Each stream keeps
+  // at most 4 MiB (the rest is discarded and noted in `error`, as RunProcess does).
   CommandResult Run(const std::vector<std::string>& argv, Duration timeout) override;
   std::string Target() const override;
+
+  // SSH sessions established so far (1 while the first session keeps being reused).
+  int connects() const { return connects_; }
 
  private:
   struct Session;
   SshOptions options_;
   std::unique_ptr<Session> session_;
+  int connects_ = 0;
 };
 
 struct HostKeyEnrollment {

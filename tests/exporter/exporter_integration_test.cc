@@ -90,7 +90,9 @@ TEST(ExporterBinary, PrometheusScrapesEveryMemberSeries) {
                                                 "  members: [{name: fw1}, {name: fw2}]\n");
   RunningExporter exporter;
   ASSERT_TRUE(exporter.Start(config, dir)) << exporter.Log();
-  testing::PrometheusServer prometheus({.targets = {"127.0.0.1:" + std::to_string(exporter.port())}});
+  testing::PrometheusOptions options;
+  options.targets = {"127.0.0.1:" + std::to_string(exporter.port())};
+  testing::PrometheusServer prometheus(options);
   ASSERT_TRUE(prometheus.Start()) << prometheus.error();
 
   std::string result;
@@ -113,7 +115,7 @@ TEST(ExporterBinary, PrometheusScrapesEveryMemberSeries) {
       },
       std::chrono::seconds(20), std::chrono::milliseconds(250));
   EXPECT_TRUE(changed) << result;
-  result = prometheus.Query("cutover_member_role{role=\"active\"} == 1 and cutover_member_up == 1");
+  result = prometheus.Query("cutover_member_role{role=\"active\"} == 1 and on(ha_cluster, member) cutover_member_up == 1");
   EXPECT_THAT(result, HasSubstr("\"member\":\"fw1\""));
 }
 
@@ -144,7 +146,10 @@ class HeldSessions {
 };
 
 TEST(ExporterBinary, CountsTheSessionsHeldOpenThroughHaproxy) {
-  testing::HaproxyServer haproxy({.backend = "app", .servers = 2});
+  testing::HaproxyOptions options;
+  options.backend = "app";
+  options.servers = 2;
+  testing::HaproxyServer haproxy(options);
   ASSERT_TRUE(haproxy.Start()) << haproxy.error();
   testing::TempDir dir;
   std::string config = dir.Write(

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@ bool BackgroundProcess::Start(const std::vector<std::string>& argv, const std::s
   if (pid < 0) return false;
   if (pid == 0) {
     setpgid(0, 0);
+    // A test killed outright (SIGKILL, ctest timeout) must not leave its server running.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "plugins/builtin_drivers.h"
 #include "tests/support/fake_driver.h"
 #include "tests/support/temp_dir.h"
 
@@ -157,6 +158,21 @@ TEST_F(ClusterConfigTest, MissingFileSaysWhichFlag) {
   auto result = LoadConfigFile("/nonexistent/cutover.yml", registry_);
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.ErrorText(), HasSubstr("/nonexistent/cutover.yml: cannot read the file; check --config.file"));
+}
+
+// The example operators copy from must load with the real drivers.
+TEST(ShippedExample, ExamplesCutoverYmlIsValid) {
+  testing::TempDir dir;
+  std::string key = dir.Write("id_ed25519", "key");
+  std::string yaml = testing::ReadFile(std::string(CUTOVER_SOURCE_DIR) + "/examples/cutover.yml");
+  ASSERT_FALSE(yaml.empty());
+  for (std::size_t at; (at = yaml.find("/etc/cutover/id_ed25519")) != std::string::npos;)
+    yaml.replace(at, std::string("/etc/cutover/id_ed25519").size(), key);
+  DriverRegistry registry;
+  RegisterBuiltinDrivers(registry);
+  auto result = LoadConfigString(yaml, "examples/cutover.yml", registry);
+  EXPECT_TRUE(result.ok()) << result.ErrorText();
+  EXPECT_EQ(result.config.clusters.size(), 4u);
 }
 
 }  // namespace

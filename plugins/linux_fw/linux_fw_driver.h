@@ -1,0 +1,46 @@
+// The linux-fw driver: a Linux firewall member with keepalived (VRRP decides who is
+// active), conntrackd (FTFW state sync) and nftables, reached through a CommandTransport
+// (SSH in production, `ip netns exec` in tests). See plugins/linux_fw/README.md.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugins/core/driver.h"
+#include "plugins/transport/command_transport.h"
+
+namespace cutover {
+
+// The member's settings after validation (defaults match the descriptor's table).
+struct LinuxFwSettings {
+  std::string conntrackd_config = "/etc/conntrackd/conntrackd.conf";
+  std::string vrrp_state_file = "/run/cutover/vrrp-state";
+  std::string vrrp_track_file = "/var/lib/cutover/vrrp-priority";
+  std::vector<std::string> interfaces;
+  std::string version_command = "uname -r";
+  std::string config_digest_command =
+      "nft -s list ruleset && cat /etc/keepalived/keepalived.conf \"$CONNTRACKD_CONFIG\"";
+  std::string upgrade_command;
+  std::string policy_command = "nft -f /etc/nftables.conf";
+  Duration command_timeout{std::chrono::seconds(120)};
+};
+
+class LinuxFwDriver : public Driver {
+ public:
+  LinuxFwDriver(LinuxFwSettings settings, std::unique_ptr<CommandTransport> transport);
+
+  MemberStatus Probe(const ProbeContext& context) override;
+  ActionResult Perform(const ActionRequest& request) override;
+
+ private:
+  ActionResult RunAction(const std::string& what, const std::vector<std::string>& argv);
+  ActionResult SetPriority(const ActionRequest& request);
+  ActionResult SetInterfaces(const std::string& state);
+  ActionResult Upgrade(const ActionRequest& request);
+
+  LinuxFwSettings settings_;
+  std::unique_ptr<CommandTransport> transport_;
+};
+
+}  // namespace cutover

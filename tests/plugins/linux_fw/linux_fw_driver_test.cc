@@ -1,0 +1,454 @@
+// LinuxFwDriver over a recording transport. Probes run the driver's real probe script
+// in /bin/sh with stand-in `conntrack` and `conntrackd` commands that print the captured
+// fixtures, so the script, the section markers and the parsers are exercised together.
+// Actions check the exact argv the member would receive and that bad parameters never
+// reach it.
+#include "plugins/linux_fw/linux_fw_driver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+
+#include "common/strings.h"
+#include "plugins/transport/local_transport.h"
+#include "tests/support/temp_dir.h"
+
+namespace cutover {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+struct Calls {
+  std::vector<std::vector<std::string>> argv;
+};
+
+// Records every argv and answers through `respond`.
+class RecordingTransport : public CommandTransport {
+ public:
+  using Responder = std::function<CommandResult(const std::vector<std::string>&, Duration)>;
+  RecordingTransport(std::shared_ptr<Calls> calls, Responder respond)
+      : calls_(std::move(calls)), respond_(std::move(respond)) {}
+  CommandResult Run(const std::vector<std::string>& argv, Duration timeout) override {
+    calls_->argv.push_back(argv);
+    return respond_(argv, timeout);
+  }
+  std::string Target() const override { return "fake fw1"; }
+
+ private:
+  std::shared_ptr<Calls> calls_;
+  Responder respond_;
+};
+
+CommandResult Exited(int status, std::string out = {}, std::string err = {}) {
+  CommandResult r;
+  r.completed = true;
+  r.exit_status = status;
+  r.out = std::move(out);
+  r.err = std::move(err);
+  return r;
+}
+
+std::string FixturePath(const std::string& name) {
+  return std::string(CUTOVER_SOURCE_DIR) + "/tests/plugins/linux_fw/fixtures/" + name;
+}
+
+ProbeContext Deadline(std::chrono::milliseconds from_now = std::chrono::seconds(10)) {
+  auto now = std::chrono::steady_clock::now();
+  return {now + from_now, now};
+}
+
+// A member whose commands are shell stand-ins in a temporary bin directory.
+class FakeMember {
+ public:
+  FakeMember() {
+    settings.conntrackd_config = "/etc/conntrackd/site a.conf";  // a space, to test quoting
+    settings.vrrp_state_file = dir.Write("vrrp-state", "INSTANCE VI_1 MASTER 150\n");
+    settings.vrrp_track_file = dir.File("vrrp-priority");
+    settings.version_command = "echo 6.1.0-28-amd64";
+    config_file = dir.Write("ruleset", "table inet filter { }\n");
+    settings.config_digest_command = "cat " + config_file;
+    settings.interfaces = {"eth1", "eth2 ext"};
+    settings.upgrade_command = "echo \"installing $1\"";
+    ConntrackPrints(FixturePath("conntrack_count.txt"));
+    ConntrackdPrints(FixturePath("conntrackd_stats_receiver_lossy.txt"),
+                     FixturePath("conntrackd_network_receiver_lossy.txt"));
+  }
+
+  void ConntrackPrints(const std::string& fixture, int status = 0) {
+    Stub("conntrack", "cat '" + fixture + "'; exit " + std::to_string(status));
+  }
+  void ConntrackdPrints(const std::string& stats, const std::string& network) {
+    // Refuses a wrong -C path so the test notices if the config path is lost or split.
+    Stub("conntrackd",
+         "[ \"$1\" = -C ] && [ \"$2\" = '/etc/conntrackd/site a.conf' ] || "
+         "{ echo \"conntrackd stand-in: unexpected arguments $*\"; exit 2; }\n"
+         "case \"$3 $4\" in\n"
+         "  '-s network') cat '" +
+             network +
+             "' ;;\n"
+             "  '-s ') cat '" +
+             stats +
+             "' ;;\n"
+             "  *) echo \"conntrackd stand-in: unexpected arguments $*\"; exit 2 ;;\n"
+             "esac");
+  }
+  void ConntrackdNotRunning() {
+    Stub("conntrackd", "cat '" + FixturePath("conntrackd_not_running.txt") + "' >&2; exit 1");
+  }
+  void Stub(const std::string& name, const std::string& body) {
+    dir.Write("bin/" + name, "#!/bin/sh\n" + body + "\n", 0755);
+  }
+
+  // The driver, with a transport that runs what it is given in a local sh whose PATH
+  // finds the stand-ins first.
+  std::unique_ptr<LinuxFwDriver> Driver() {
+    auto local = std::make_shared<LocalTransport>(
+        std::vector<std::string>{"env", "PATH=" + dir.File("bin") + ":/usr/bin:/bin"});
+    return std::make_unique<LinuxFwDriver>(
+        settings, std::make_unique<RecordingTransport>(
+                      calls, [local](const std::vector<std::string>& argv, Duration timeout) {
+                        return local->Run(argv, timeout);
+                      }));
+  }
+
+  testing::TempDir dir;
+  LinuxFwSettings settings;
+  std::string config_file;
+  std::shared_ptr<Calls> calls = std::make_shared<Calls>();
+};
+
+TEST(LinuxFwProbeTest, OneRoundTripFillsEveryField) {
+  FakeMember member;
+  MemberStatus status = member.Driver()->Probe(Deadline());
+
+  ASSERT_TRUE(status.up) << status.error;
+  ASSERT_EQ(member.calls->argv.size(), 1u) << "a probe must be one SSH round trip";
+  EXPECT_EQ(member.calls->argv[0][0], "sh");
+  EXPECT_EQ(member.calls->argv[0][1], "-c");
+  EXPECT_EQ(status.connections, 406);
+  EXPECT_EQ(status.role, "active");
+  EXPECT_EQ(status.accepting_new_connections, true);
+  EXPECT_EQ(status.version, "6.1.0-28-amd64");
+  EXPECT_EQ(status.config_digest, Fnv1aHex("table inet filter { }\n"));
+  EXPECT_EQ(status.sync.ok, true);
+  EXPECT_EQ(status.sync.state, "running, syncing over UDP on lt-b");
+  const auto& v = status.sync.values;
+  EXPECT_EQ(v.at(SyncMetric::kInternalCacheEntries), 0);
+  EXPECT_EQ(v.at(SyncMetric::kExternalCacheEntries), 406);
+  EXPECT_EQ(v.at(SyncMetric::kLostMessages), 191);
+  EXPECT_EQ(v.at(SyncMetric::kMalformedMessages), 0);
+  EXPECT_EQ(v.at(SyncMetric::kSentMessages), 71);
+  EXPECT_EQ(v.at(SyncMetric::kReceivedMessages), 395);
+  EXPECT_EQ(v.count(SyncMetric::kRetransmissions), 0u) << "conntrackd 1.4.7 prints none";
+}
+
+TEST(LinuxFwProbeTest, BackupIsStandbyAndGetsNoNewConnections) {
+  FakeMember member;
+  member.dir.Write("vrrp-state", "INSTANCE VI_1 BACKUP 100\n");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.role, "standby");
+  EXPECT_EQ(status.accepting_new_connections, false);
+}
+
+TEST(LinuxFwProbeTest, ConfigurationChangeChangesTheDigest) {
+  FakeMember member;
+  auto driver = member.Driver();
+  std::string before = driver->Probe(Deadline()).config_digest;
+  member.dir.Write("ruleset", "table inet filter { chain input { } }\n");
+  std::string after = driver->Probe(Deadline()).config_digest;
+  EXPECT_FALSE(before.empty());
+  EXPECT_NE(before, after);
+}
+
+TEST(LinuxFwProbeTest, AFailingConntrackTakesTheMemberDownNamingTheCommand) {
+  FakeMember member;
+  member.Stub("conntrack",
+              "echo 'conntrack v1.4.7 (conntrack-tools): Operation failed: Operation not "
+              "permitted' >&2; exit 1");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_EQ(status.role, "unknown");
+  EXPECT_THAT(status.error, HasSubstr("`conntrack -C` exited 1"));
+  EXPECT_THAT(status.error, HasSubstr("Operation not permitted"));
+}
+
+TEST(LinuxFwProbeTest, UnparseableConntrackOutputTakesTheMemberDown) {
+  FakeMember member;
+  member.ConntrackPrints(FixturePath("conntrackd_stats_receiver.txt"));  // wrong command
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("conntrack -C"));
+  EXPECT_THAT(status.error, HasSubstr("cache internal"));
+}
+
+TEST(LinuxFwProbeTest, GarbledConntrackdStatisticsTakeTheMemberDown) {
+  FakeMember member;
+  member.ConntrackdPrints(FixturePath("conntrack_count.txt"),
+                          FixturePath("conntrackd_network_receiver_lossy.txt"));
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("conntrackd -C '/etc/conntrackd/site a.conf' -s"));
+}
+
+TEST(LinuxFwProbeTest, ConntrackdNotRunningLeavesMemberUpWithSyncNotOk) {
+  FakeMember member;
+  member.ConntrackdNotRunning();
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.sync.ok, false);
+  EXPECT_THAT(status.sync.state, HasSubstr("conntrackd not answering"));
+  EXPECT_THAT(status.sync.state, HasSubstr("can't connect: is conntrackd running?"));
+  EXPECT_THAT(status.sync.values, IsEmpty());
+  EXPECT_EQ(status.connections, 406);
+}
+
+TEST(LinuxFwProbeTest, MissingVrrpStateFileSaysHowToProvideIt) {
+  FakeMember member;
+  member.settings.vrrp_state_file = member.dir.File("never-written");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("never-written"));
+  EXPECT_THAT(status.error, HasSubstr("notify script"));
+}
+
+TEST(LinuxFwProbeTest, GarbageInTheVrrpStateFileTakesTheMemberDown) {
+  FakeMember member;
+  member.dir.Write("vrrp-state", "PRIMARY\n");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("PRIMARY"));
+}
+
+TEST(LinuxFwProbeTest, FailingVersionCommandTakesTheMemberDown) {
+  FakeMember member;
+  member.settings.version_command = "echo 'no such tool' >&2; exit 127";
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("exited 127"));
+  EXPECT_THAT(status.error, HasSubstr("no such tool"));
+}
+
+TEST(LinuxFwProbeTest, EmptyVersionAndDigestCommandsSwitchThoseFiguresOff) {
+  FakeMember member;
+  member.settings.version_command = "";
+  member.settings.config_digest_command = "";
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.version, "");
+  EXPECT_EQ(status.config_digest, "");
+}
+
+TEST(LinuxFwProbeTest, TransportFailureIsReportedAsIs) {
+  auto calls = std::make_shared<Calls>();
+  LinuxFwDriver driver({}, std::make_unique<RecordingTransport>(
+                               calls, [](const std::vector<std::string>&, Duration) {
+                                 CommandResult r;
+                                 r.error = "ssh root@10.0.0.1:22: connection timed out";
+                                 return r;
+                               }));
+  MemberStatus status = driver.Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("connection timed out"));
+}
+
+TEST(LinuxFwProbeTest, AnswerCutShortTakesTheMemberDown) {
+  auto calls = std::make_shared<Calls>();
+  LinuxFwDriver driver({}, std::make_unique<RecordingTransport>(
+                               calls, [](const std::vector<std::string>&, Duration) {
+                                 return Exited(0,
+                                               "@@cutover-begin conntrack_count\n406\n\n"
+                                               "@@cutover-end conntrack_count 0\n"
+                                               "@@cutover-begin conntrackd_stats\ncache");
+                               }));
+  MemberStatus status = driver.Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("conntrackd_stats"));
+}
+
+TEST(LinuxFwProbeTest, ProbeWaitsNoLongerThanTheDeadline) {
+  auto calls = std::make_shared<Calls>();
+  Duration given{0};
+  LinuxFwDriver driver({}, std::make_unique<RecordingTransport>(
+                               calls, [&given](const std::vector<std::string>&, Duration t) {
+                                 given = t;
+                                 return Exited(0);
+                               }));
+  driver.Probe(Deadline(std::chrono::seconds(3)));
+  EXPECT_GT(given.count(), 0);
+  EXPECT_LE(given.count(), 3000);
+
+  MemberStatus late = driver.Probe(Deadline(-std::chrono::milliseconds(1)));
+  EXPECT_FALSE(late.up);
+  EXPECT_THAT(late.error, HasSubstr("deadline"));
+  EXPECT_EQ(calls->argv.size(), 1u) << "nothing is sent after the deadline";
+}
+
+class LinuxFwActionTest : public ::testing::Test {
+ protected:
+  // A driver whose transport answers every command with `answer`.
+  std::unique_ptr<LinuxFwDriver> Driver(CommandResult answer = Exited(0, "ok\n")) {
+    return std::make_unique<LinuxFwDriver>(
+        settings_,
+        std::make_unique<RecordingTransport>(
+            calls_, [answer](const std::vector<std::string>&, Duration) { return answer; }));
+  }
+  ActionResult Perform(Action action, std::map<std::string, std::string> params = {}) {
+    return Driver()->Perform({action, std::move(params)});
+  }
+  const std::vector<std::string>& OnlyCall() {
+    EXPECT_EQ(calls_->argv.size(), 1u);
+    static const std::vector<std::string> kNone;
+    return calls_->argv.empty() ? kNone : calls_->argv.back();
+  }
+
+  LinuxFwSettings settings_ = [] {
+    LinuxFwSettings s;
+    s.interfaces = {"eth1", "eth2"};
+    s.vrrp_track_file = "/var/lib/cutover/vrrp-priority";
+    s.upgrade_command = "apt-get install -y keepalived=\"$1\"";
+    return s;
+  }();
+  std::shared_ptr<Calls> calls_ = std::make_shared<Calls>();
+};
+
+TEST_F(LinuxFwActionTest, SetPriorityWritesTheOffsetIntoTheTrackFile) {
+  ActionResult result = Perform(Action::kSetPriority, {{"priority", "-100"}});
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_THAT(OnlyCall(),
+              ElementsAre("sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "cutover-set-priority",
+                          "-100", "/var/lib/cutover/vrrp-priority"));
+}
+
+TEST_F(LinuxFwActionTest, SetPriorityRefusesAnythingButAWholeNumber) {
+  for (std::string bad :
+       {"50; rm -rf /", "$(reboot)", "", "1e3", "+5", "255", "-255", "12.5", "0x10", " 50"}) {
+    ActionResult result = Perform(Action::kSetPriority, {{"priority", bad}});
+    EXPECT_FALSE(result.ok) << "priority '" << bad << "' was accepted";
+    EXPECT_THAT(result.error, HasSubstr("between -254 and 254")) << bad;
+  }
+  ActionResult missing = Perform(Action::kSetPriority);
+  EXPECT_FALSE(missing.ok);
+  EXPECT_THAT(missing.error, HasSubstr("needs parameter 'priority'"));
+  EXPECT_THAT(calls_->argv, IsEmpty()) << "a refused parameter must not reach the member";
+}
+
+TEST_F(LinuxFwActionTest, SetPriorityReallyWritesTheFile) {
+  testing::TempDir dir;
+  settings_.vrrp_track_file = dir.File("track");
+  LinuxFwDriver driver(settings_, std::make_unique<LocalTransport>());
+  ActionResult result = driver.Perform({Action::kSetPriority, {{"priority", "-100"}}});
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(testing::ReadFile(dir.File("track")), "-100\n");
+}
+
+TEST_F(LinuxFwActionTest, DisconnectPassesEachInterfaceAsItsOwnArgument) {
+  ActionResult result = Perform(Action::kDisconnect);
+  EXPECT_TRUE(result.ok) << result.error;
+  const auto& argv = OnlyCall();
+  ASSERT_EQ(argv.size(), 6u);
+  EXPECT_EQ(argv[0], "sh");
+  EXPECT_THAT(argv[2], HasSubstr("ip link set dev \"$dev\" down"));
+  EXPECT_EQ(argv[4], "eth1");
+  EXPECT_EQ(argv[5], "eth2");
+}
+
+TEST_F(LinuxFwActionTest, ConnectBringsEveryInterfaceUpEvenAfterOneFails) {
+  testing::TempDir dir;
+  dir.Write("bin/ip",
+            "#!/bin/sh\necho \"$*\" >> " + dir.File("ip.log") +
+                "\n[ \"$4\" = eth1 ] && { echo 'Cannot find device \"eth1\"' >&2; exit 1; }\n"
+                "exit 0\n",
+            0755);
+  settings_.interfaces = {"eth1", "eth2 ext"};
+  LinuxFwDriver driver(settings_, std::make_unique<LocalTransport>(std::vector<std::string>{
+                                      "env", "PATH=" + dir.File("bin") + ":/usr/bin:/bin"}));
+  ActionResult result = driver.Perform({Action::kConnect, {}});
+  EXPECT_FALSE(result.ok) << "one interface failed, so the action failed";
+  EXPECT_THAT(result.error, HasSubstr("connect"));
+  EXPECT_THAT(result.output, HasSubstr("Cannot find device"));
+  EXPECT_EQ(testing::ReadFile(dir.File("ip.log")),
+            "link set dev eth1 up\nlink set dev eth2 ext up\n");
+}
+
+TEST_F(LinuxFwActionTest, DisconnectWithoutInterfacesSaysWhatToConfigure) {
+  settings_.interfaces.clear();
+  ActionResult result = Perform(Action::kDisconnect);
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("'interfaces'"));
+  EXPECT_THAT(calls_->argv, IsEmpty());
+}
+
+TEST_F(LinuxFwActionTest, UpgradePassesTheVersionAsItsOwnArgument) {
+  ActionResult result = Perform(Action::kUpgrade, {{"version", "1:2.2.8-1+deb12u1"}});
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_THAT(OnlyCall(), ElementsAre("sh", "-c", "apt-get install -y keepalived=\"$1\"",
+                                      "cutover-upgrade", "1:2.2.8-1+deb12u1"));
+}
+
+TEST_F(LinuxFwActionTest, UpgradeVersionReallyArrivesAsDollarOne) {
+  settings_.upgrade_command = "printf 'installing [%s]' \"$1\"";
+  LinuxFwDriver driver(settings_, std::make_unique<LocalTransport>());
+  ActionResult result = driver.Perform({Action::kUpgrade, {{"version", "2.2.8"}}});
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(result.output, "installing [2.2.8]");
+}
+
+TEST_F(LinuxFwActionTest, UpgradeRefusesAVersionWithShellCharacters) {
+  ActionResult result = Perform(Action::kUpgrade, {{"version", "2.2.8; reboot"}});
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("2.2.8; reboot"));
+  EXPECT_THAT(calls_->argv, IsEmpty());
+}
+
+TEST_F(LinuxFwActionTest, UpgradeWithoutACommandSaysWhatToConfigure) {
+  settings_.upgrade_command.clear();
+  ActionResult result = Perform(Action::kUpgrade, {{"version", "2.2.8"}});
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("upgrade_command"));
+  EXPECT_THAT(calls_->argv, IsEmpty());
+}
+
+TEST_F(LinuxFwActionTest, ConntrackdActionsUseTheConfiguredConfig) {
+  settings_.conntrackd_config = "/etc/conntrackd/site.conf";
+  EXPECT_TRUE(Perform(Action::kCommitSync).ok);
+  EXPECT_TRUE(Perform(Action::kResync).ok);
+  ASSERT_EQ(calls_->argv.size(), 2u);
+  EXPECT_THAT(calls_->argv[0], ElementsAre("conntrackd", "-C", "/etc/conntrackd/site.conf", "-c"));
+  EXPECT_THAT(calls_->argv[1], ElementsAre("conntrackd", "-C", "/etc/conntrackd/site.conf", "-n"));
+}
+
+TEST_F(LinuxFwActionTest, InstallPolicyAndRunUseAShell) {
+  EXPECT_TRUE(Perform(Action::kInstallPolicy).ok);
+  EXPECT_TRUE(Perform(Action::kRun, {{"command", "systemctl restart keepalived"}}).ok);
+  ASSERT_EQ(calls_->argv.size(), 2u);
+  EXPECT_THAT(calls_->argv[0], ElementsAre("sh", "-c", "nft -f /etc/nftables.conf"));
+  EXPECT_THAT(calls_->argv[1], ElementsAre("sh", "-c", "systemctl restart keepalived"));
+
+  ActionResult missing = Perform(Action::kRun);
+  EXPECT_FALSE(missing.ok);
+  EXPECT_THAT(missing.error, HasSubstr("'command'"));
+  EXPECT_EQ(calls_->argv.size(), 2u);
+}
+
+TEST_F(LinuxFwActionTest, AFailedCommandIsAFailedActionWithWhatItPrinted) {
+  auto driver = Driver(Exited(1, "", "[ERROR] can't connect: is conntrackd running?\n"));
+  ActionResult result = driver->Perform({Action::kCommitSync, {}});
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("commit_sync on fake fw1"));
+  EXPECT_THAT(result.error, HasSubstr("exit status 1"));
+  EXPECT_THAT(result.output, HasSubstr("is conntrackd running?"));
+}
+
+TEST_F(LinuxFwActionTest, ActionsOutsideTheDescriptorAreRefused) {
+  ActionResult result = Perform(Action::kSetRole, {{"role", "active"}});
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(calls_->argv, IsEmpty());
+}
+
+}  // namespace
+}  // namespace cutover
