@@ -11,7 +11,7 @@
 #include "exporter/exporter.h"
 #include "plugins/builtin_drivers.h"
 #include "plugins/core/driver_docs.h"
-#include "plugins/transport/ssh_transport.h"
+#include "plugins/transport/ssh_member.h"
 
 namespace cutover {
 namespace {
@@ -37,18 +37,10 @@ int EnrollHostKeys(const CutoverConfig& config, const std::vector<std::string>& 
       continue;
     }
     SshOptions options;
-    if (!ParseSshAddress(found->address, &options)) {
-      std::fprintf(stderr, "enroll: member \"%s\": address '%s' is not host or host:port\n",
-                   target.c_str(), found->address.c_str());
-      ++failures;
-      continue;
-    }
-    options.user = found->credentials.user;
-    options.identity_file = found->credentials.identity_file;
-    options.known_hosts_file = found->credentials.known_hosts_file;
-    if (options.known_hosts_file.empty()) {
-      std::fprintf(stderr, "enroll: member \"%s\": its credentials name no known_hosts_file\n",
-                   target.c_str());
+    try {
+      options = SshOptionsForMember(*found, std::chrono::seconds(5));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "enroll: member \"%s\": %s\n", target.c_str(), e.what());
       ++failures;
       continue;
     }

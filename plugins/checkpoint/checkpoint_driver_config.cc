@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "plugins/transport/ssh_transport.h"
+#include "plugins/transport/ssh_member.h"
 
 namespace cutover {
 
@@ -40,21 +40,8 @@ DriverDescriptor CheckpointDriverDescriptor() {
   };
   d.needs_credentials = true;
   d.create = [](const MemberConfig& member, DriverContext&) -> std::unique_ptr<Driver> {
-    std::string who = member.where + ": member \"" + member.name + "\": ";
-    SshOptions ssh;
-    if (!ParseSshAddress(member.address, &ssh))
-      throw std::runtime_error(who + "address '" + member.address +
-                               "' is not host, host:port or [v6]:port");
-    const Credentials& c = member.credentials;
-    if (c.user.empty() || c.identity_file.empty() || c.known_hosts_file.empty())
-      throw std::runtime_error(who + "credentials \"" + c.name +
-                               "\" need user, identity_file and known_hosts_file for SSH "
-                               "(the user's login shell must be expert/bash)");
-    ssh.user = c.user;
-    ssh.identity_file = c.identity_file;
-    ssh.known_hosts_file = c.known_hosts_file;
     CheckpointSettings settings = CheckpointSettingsFrom(member.settings);
-    ssh.connect_timeout = settings.connect_timeout;
+    SshOptions ssh = SshOptionsForMember(member, settings.connect_timeout);
     return std::make_unique<CheckpointDriver>(std::move(settings),
                                               std::make_unique<SshTransport>(std::move(ssh)));
   };

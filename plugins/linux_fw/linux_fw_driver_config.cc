@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "plugins/linux_fw/linux_fw_driver.h"
-#include "plugins/transport/ssh_transport.h"
+#include "plugins/transport/ssh_member.h"
 
 namespace cutover {
 
@@ -60,18 +60,7 @@ DriverDescriptor LinuxFwDriverDescriptor() {
     settings.policy_command = s.String("policy_command");
     settings.command_timeout = s.DurationValue("command_timeout");
 
-    SshOptions ssh;
-    if (!ParseSshAddress(member.address, &ssh))
-      throw std::runtime_error("linux-fw: address '" + member.address +
-                               "' is not host, host:port or [v6]:port");
-    const Credentials& c = member.credentials;
-    if (c.user.empty() || c.identity_file.empty() || c.known_hosts_file.empty())
-      throw std::runtime_error("linux-fw: credentials '" + c.name +
-                               "' need user, identity_file and known_hosts_file for SSH");
-    ssh.user = c.user;
-    ssh.identity_file = c.identity_file;
-    ssh.known_hosts_file = c.known_hosts_file;
-    ssh.connect_timeout = s.DurationValue("connect_timeout");
+    SshOptions ssh = SshOptionsForMember(member, s.DurationValue("connect_timeout"));
     return std::make_unique<LinuxFwDriver>(std::move(settings),
                                            std::make_unique<SshTransport>(std::move(ssh)));
   };
