@@ -2,11 +2,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <pthread.h>
 
 #include <cerrno>
 #include <cstring>
@@ -121,9 +120,18 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
     pollfd fds[3];
     int n = 0;
     int out_index = -1, err_index = -1, in_index = -1;
-    if (out_fd >= 0) { out_index = n; fds[n++] = {out_fd, POLLIN, 0}; }
-    if (err_fd >= 0) { err_index = n; fds[n++] = {err_fd, POLLIN, 0}; }
-    if (in_fd >= 0) { in_index = n; fds[n++] = {in_fd, POLLOUT, 0}; }
+    if (out_fd >= 0) {
+      out_index = n;
+      fds[n++] = {out_fd, POLLIN, 0};
+    }
+    if (err_fd >= 0) {
+      err_index = n;
+      fds[n++] = {err_fd, POLLIN, 0};
+    }
+    if (in_fd >= 0) {
+      in_index = n;
+      fds[n++] = {in_fd, POLLOUT, 0};
+    }
     std::int64_t left = MillisLeft(deadline);
     if (left == 0) {
       result.timed_out = true;
@@ -148,8 +156,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
       int* fd;
       std::string* sink;
     };
-    for (Stream stream : {Stream{out_index, &out_fd, &result.out},
-                          Stream{err_index, &err_fd, &result.err}}) {
+    for (Stream stream :
+         {Stream{out_index, &out_fd, &result.out}, Stream{err_index, &err_fd, &result.err}}) {
       auto [index, fd, sink] = stream;
       if (index < 0 || !(fds[index].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t r = read(*fd, buffer, sizeof buffer);
@@ -158,8 +166,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
         CloseIfOpen(*fd);
         continue;
       }
-      std::size_t room = options.max_output_bytes > sink->size()
-                             ? options.max_output_bytes - sink->size() : 0;
+      std::size_t room =
+          options.max_output_bytes > sink->size() ? options.max_output_bytes - sink->size() : 0;
       std::size_t take = std::min(room, static_cast<std::size_t>(r));
       if (take < static_cast<std::size_t>(r)) truncated = true;
       sink->append(buffer, take);
@@ -192,7 +200,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
   }
   if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.exit_status = 128 + WTERMSIG(status);
-  if (truncated) result.error = "output truncated at " + std::to_string(options.max_output_bytes) + " bytes";
+  if (truncated)
+    result.error = "output truncated at " + std::to_string(options.max_output_bytes) + " bytes";
   return result;
 }
 

@@ -10,12 +10,12 @@
 namespace cutover {
 
 struct ProcessResult {
-  bool started = false;       // false: the program could not be executed (see error)
-  bool timed_out = false;     // killed at the deadline
-  int exit_status = -1;       // exit code, or 128 + signal number
+  bool started = false;    // false: the program could not be executed (see error)
+  bool timed_out = false;  // killed at the deadline
+  int exit_status = -1;    // exit code, or 128 + signal number
   std::string out;
   std::string err;
-  std::string error;          // why it did not start or finish, for the operator
+  std::string error;  // why it did not start or finish, for the operator
 };
 
 struct ProcessOptions {

@@ -16,7 +16,7 @@ namespace cutover {
 struct HttpRequest {
   std::string method;
   std::string path;
-  std::string query;  // raw query string, without '?'
+  std::string query;                           // raw query string, without '?'
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string remote_address;

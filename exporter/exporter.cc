@@ -17,11 +17,20 @@ std::string HtmlEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -59,9 +68,10 @@ bool Exporter::Start(std::string* error) {
     int port = 0;
     SplitHostPort(address, &host, &port);
     if (!IsLoopbackHost(host))
-      log::Warn("listening beyond loopback without TLS; put a TLS-terminating proxy in front "
-                "(see README, 'TLS')",
-                {{"address", address}});
+      log::Warn(
+          "listening beyond loopback without TLS; put a TLS-terminating proxy in front "
+          "(see README, 'TLS')",
+          {{"address", address}});
   }
   return true;
 }
@@ -88,8 +98,8 @@ std::string Exporter::Scrape(Duration scrape_timeout) {
   ExpositionWriter out;
   out.text().reserve(round.size() * 1200);
   WriteMemberMetrics(round, out);
-  out.Family("cutover_scrape_duration_seconds", "How long probing every member took in this scrape.",
-             "gauge");
+  out.Family("cutover_scrape_duration_seconds",
+             "How long probing every member took in this scrape.", "gauge");
   out.Sample("cutover_scrape_duration_seconds", {}, seconds);
   WriteBuildInfo(out);
   return std::move(out.text());
@@ -98,15 +108,17 @@ std::string Exporter::Scrape(Duration scrape_timeout) {
 HttpResponse Exporter::LandingPage() const {
   std::string html =
       "<!DOCTYPE html>\n<html><head><title>cutover exporter</title></head><body>\n"
-      "<h1>cutover exporter</h1>\n<p>Version " + std::string(build_info::kVersion) + " (" +
-      build_info::kRevision + ")</p>\n<p><a href=\"" + HtmlEscape(options_.telemetry_path) +
+      "<h1>cutover exporter</h1>\n<p>Version " +
+      std::string(build_info::kVersion) + " (" + build_info::kRevision + ")</p>\n<p><a href=\"" +
+      HtmlEscape(options_.telemetry_path) +
       "\">Metrics</a> &middot; <a href=\"/-/healthy\">Health</a> &middot; "
       "<a href=\"/-/ready\">Ready</a></p>\n<h2>Clusters</h2>\n<ul>\n";
   for (const auto& cluster : config_.clusters) {
     html += "<li>" + HtmlEscape(cluster.name) + ": ";
     bool first = true;
     for (const auto& member : cluster.members) {
-      html += (first ? "" : ", ") + HtmlEscape(member.name) + " (" + HtmlEscape(member.driver) + ")";
+      html +=
+          (first ? "" : ", ") + HtmlEscape(member.name) + " (" + HtmlEscape(member.driver) + ")";
       first = false;
     }
     html += "</li>\n";

@@ -5,15 +5,17 @@
 
 namespace cutover {
 
-void ExpositionWriter::Family(std::string_view name, std::string_view help,
-                              std::string_view type) {
+void ExpositionWriter::Family(std::string_view name, std::string_view help, std::string_view type) {
   text_ += "# HELP ";
   text_ += name;
   text_ += ' ';
   for (char c : help) {
-    if (c == '\\') text_ += "\\\\";
-    else if (c == '\n') text_ += "\\n";
-    else text_ += c;
+    if (c == '\\')
+      text_ += "\\\\";
+    else if (c == '\n')
+      text_ += "\\n";
+    else
+      text_ += c;
   }
   text_ += "\n# TYPE ";
   text_ += name;
@@ -27,10 +29,14 @@ void ExpositionWriter::Label(std::string_view name, std::string_view value, bool
   text_ += name;
   text_ += "=\"";
   for (char c : value) {
-    if (c == '\\') text_ += "\\\\";
-    else if (c == '"') text_ += "\\\"";
-    else if (c == '\n') text_ += "\\n";
-    else text_ += c;
+    if (c == '\\')
+      text_ += "\\\\";
+    else if (c == '"')
+      text_ += "\\\"";
+    else if (c == '\n')
+      text_ += "\\n";
+    else
+      text_ += c;
   }
   text_ += '"';
 }

@@ -1,8 +1,8 @@
 // cutover-exporter: publishes every configured member's connections, version, role,
 // sync health and configuration digest, probed through its driver on each scrape.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
@@ -31,7 +31,8 @@ int EnrollHostKeys(const CutoverConfig& config, const std::vector<std::string>& 
       if (cluster.empty() || c.name == cluster)
         if (const MemberConfig* m = c.FindMember(member)) found = m;
     if (found == nullptr) {
-      std::fprintf(stderr, "enroll: no member \"%s\" in %s (write it as member or cluster/member)\n",
+      std::fprintf(stderr,
+                   "enroll: no member \"%s\" in %s (write it as member or cluster/member)\n",
                    target.c_str(), config.file.c_str());
       ++failures;
       continue;
@@ -52,14 +53,16 @@ int EnrollHostKeys(const CutoverConfig& config, const std::vector<std::string>& 
     }
     std::printf("%s: %s %s %s\n", target.c_str(), result.key_type.c_str(),
                 result.fingerprint.c_str(),
-                result.already_known ? "already enrolled" : ("enrolled in " + options.known_hosts_file).c_str());
+                result.already_known ? "already enrolled"
+                                     : ("enrolled in " + options.known_hosts_file).c_str());
   }
   return failures == 0 ? 0 : 1;
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"cutover-exporter: per-member connections, versions, roles and sync health of "
-               "HA clusters, for Prometheus"};
+  CLI::App app{
+      "cutover-exporter: per-member connections, versions, roles and sync health of "
+      "HA clusters, for Prometheus"};
   std::string config_file = "cutover.yml";
   std::vector<std::string> listen{kDefaultListen};
   std::string telemetry_path = "/metrics";
@@ -145,11 +148,10 @@ int Main(int argc, char** argv) {
   }
   std::string ports;
   for (int port : exporter.Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(port);
-  log::Info("cutover-exporter listening",
-            {{"version", build_info::kVersion},
-             {"config", config_file},
-             {"members", std::to_string(member_count)},
-             {"ports", ports}});
+  log::Info("cutover-exporter listening", {{"version", build_info::kVersion},
+                                           {"config", config_file},
+                                           {"members", std::to_string(member_count)},
+                                           {"ports", ports}});
   int received = 0;
   sigwait(&signals, &received);
   log::Info("shutting down", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});

@@ -94,8 +94,8 @@ void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter
                  "changed. Always 1.",
                  "gauge");
     started = true;
-    out.MemberSample("cutover_member_config_info", p.member->config.cluster,
-                     p.member->config.name, 1, {"digest", p.status.config_digest});
+    out.MemberSample("cutover_member_config_info", p.member->config.cluster, p.member->config.name,
+                     1, {"digest", p.status.config_digest});
   }
 
   for (const SyncMetricInfo& info : AllSyncMetrics()) {
@@ -112,8 +112,8 @@ void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter
 }
 
 void WriteBuildInfo(ExpositionWriter& out) {
-  out.Family("cutover_build_info", "Version, revision and compiler cutover was built from; always 1.",
-             "gauge");
+  out.Family("cutover_build_info",
+             "Version, revision and compiler cutover was built from; always 1.", "gauge");
   out.Sample("cutover_build_info",
              {{"version", build_info::kVersion},
               {"revision", build_info::kRevision},

@@ -37,7 +37,8 @@ std::vector<ProbedMember> ProbeRound::Run(Duration timeout) {
           began >= context.deadline
               ? MemberStatus::Down("not probed: the scrape deadline passed while waiting")
               : members_.Probe(i, context);
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
       std::lock_guard lock(state->mutex);
       state->results[i].status = std::move(status);
       state->results[i].duration_seconds = seconds;
@@ -51,7 +52,8 @@ std::vector<ProbedMember> ProbeRound::Run(Duration timeout) {
   std::vector<ProbedMember> results = state->results;
   for (std::size_t i = 0; i < n; ++i) {
     if (state->finished[i]) continue;
-    results[i].status = MemberStatus::Down("probe did not finish within " + FormatDuration(timeout));
+    results[i].status =
+        MemberStatus::Down("probe did not finish within " + FormatDuration(timeout));
     results[i].duration_seconds = std::chrono::duration<double>(timeout).count();
   }
   return results;

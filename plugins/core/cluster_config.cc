@@ -36,7 +36,8 @@ class Loader {
       ClusterConfig cluster = LoadCluster(node);
       if (cluster.name.empty()) continue;
       if (!names.insert(cluster.name).second) {
-        Error(node, "cluster \"" + cluster.name + "\" is defined twice; give each cluster its own name");
+        Error(node,
+              "cluster \"" + cluster.name + "\" is defined twice; give each cluster its own name");
         continue;
       }
       result_.config.clusters.push_back(std::move(cluster));
@@ -119,10 +120,12 @@ class Loader {
       std::string context = "credentials \"" + c.name + "\"";
       for (const char* inline_secret : {"password", "token", "identity", "private_key"}) {
         if (body[inline_secret]) {
-          Error(body[inline_secret], context + ": secrets are given only by file reference; "
-                                     "put the secret in a file readable by cutover only and "
-                                     "write '" + std::string(inline_secret) +
-                                     "_file: /path/to/file' instead");
+          Error(body[inline_secret], context +
+                                         ": secrets are given only by file reference; "
+                                         "put the secret in a file readable by cutover only and "
+                                         "write '" +
+                                         std::string(inline_secret) +
+                                         "_file: /path/to/file' instead");
         }
       }
       CheckKeys(body, context,
@@ -199,7 +202,8 @@ class Loader {
                   const std::string& default_driver, const std::string& default_credentials,
                   const YAML::Node& default_settings, MemberConfig* member) {
     if (!node.IsMap()) {
-      Error(node, "cluster \"" + cluster + "\": each member must be a mapping (name, address, ...)");
+      Error(node,
+            "cluster \"" + cluster + "\": each member must be a mapping (name, address, ...)");
       return false;
     }
     CheckKeys(node, "member", {"name", "address", "driver", "credentials", "settings"});
@@ -225,9 +229,9 @@ class Loader {
                       registry_.Names() + ")");
       ok = false;
     } else if (!(descriptor = registry_.Find(member->driver))) {
-      Error(node["driver"] ? node["driver"] : node,
-            context + ": unknown driver '" + member->driver + "' (known: " + registry_.Names() +
-                ")");
+      Error(
+          node["driver"] ? node["driver"] : node,
+          context + ": unknown driver '" + member->driver + "' (known: " + registry_.Names() + ")");
       ok = false;
     }
 
@@ -271,9 +275,8 @@ class Loader {
       for (const auto& entry : *source) {
         std::string key = entry.first.Scalar();
         if (!descriptor.FindKey(key)) {
-          Error(entry.first, context + ": driver '" + descriptor.name +
-                                 "' has no setting '" + key + "' (known: " +
-                                 (known.empty() ? "none" : known) + ")");
+          Error(entry.first, context + ": driver '" + descriptor.name + "' has no setting '" + key +
+                                 "' (known: " + (known.empty() ? "none" : known) + ")");
           ok = false;
           continue;
         }
@@ -285,9 +288,11 @@ class Loader {
       std::string where = context + ".settings." + key.name;
       if (it == merged.end()) {
         if (key.required) {
-          Error(own.IsDefined() ? own : defaults.IsDefined() ? defaults : YAML::Node(),
-                context + ": driver '" + descriptor.name + "' needs setting '" + key.name +
-                    "' (" + key.help + ")");
+          Error(own.IsDefined()        ? own
+                : defaults.IsDefined() ? defaults
+                                       : YAML::Node(),
+                context + ": driver '" + descriptor.name + "' needs setting '" + key.name + "' (" +
+                    key.help + ")");
           ok = false;
           continue;
         }

@@ -10,8 +10,10 @@ std::string DriverReferenceMarkdown(const DriverRegistry& registry) {
     for (std::size_t i = 0; i < d.actions.size(); ++i)
       md += (i ? ", " : "") + std::string("`") + std::string(ActionName(d.actions[i])) + "`";
     md += "\n- Roles: ";
-    for (std::size_t i = 0; i < d.roles.size(); ++i) md += (i ? ", " : "") + std::string("`") + d.roles[i] + "`";
-    md += std::string("\n- Credentials: ") + (d.needs_credentials ? "required" : "not used") + "\n\n";
+    for (std::size_t i = 0; i < d.roles.size(); ++i)
+      md += (i ? ", " : "") + std::string("`") + d.roles[i] + "`";
+    md +=
+        std::string("\n- Credentials: ") + (d.needs_credentials ? "required" : "not used") + "\n\n";
     md += "| setting | type | default | required | help |\n|---|---|---|---|---|\n";
     for (const ConfigKey& k : d.config) {
       std::string help = k.help;

@@ -24,8 +24,8 @@ MemberSet::MemberSet(const CutoverConfig& config, const DriverRegistry& registry
         member->driver = member->descriptor->create(member->config, context);
       } catch (const std::exception& e) {
         // member.where is "file:line"; keep the message in the loader's shape.
-        errors->push_back({member_config.where, 0,
-                           "member \"" + member_config.name + "\": " + e.what()});
+        errors->push_back(
+            {member_config.where, 0, "member \"" + member_config.name + "\": " + e.what()});
         continue;
       }
       members_.push_back(std::move(member));

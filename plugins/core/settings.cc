@@ -6,11 +6,16 @@ namespace cutover {
 
 std::string_view ValueTypeName(ValueType type) {
   switch (type) {
-    case ValueType::kString: return "string";
-    case ValueType::kInteger: return "integer";
-    case ValueType::kBoolean: return "boolean";
-    case ValueType::kDuration: return "duration";
-    case ValueType::kStringList: return "list of strings";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kInteger:
+      return "integer";
+    case ValueType::kBoolean:
+      return "boolean";
+    case ValueType::kDuration:
+      return "duration";
+    case ValueType::kStringList:
+      return "list of strings";
   }
   return "unknown";
 }

@@ -190,8 +190,8 @@ ActionResult ParseExecPerformReply(const std::string& json) {
 
 MemberStatus ExecDriver::Probe(const ProbeContext& context) {
   Duration timeout = settings_.timeout;
-  auto left = std::chrono::duration_cast<Duration>(context.deadline -
-                                                   std::chrono::steady_clock::now());
+  auto left =
+      std::chrono::duration_cast<Duration>(context.deadline - std::chrono::steady_clock::now());
   if (left < timeout) timeout = left;
   if (timeout.count() <= 0) return MemberStatus::Down("no time left for the probe");
   ProcessOptions options;

@@ -191,7 +191,7 @@ ParseResult<std::uint64_t> ParseConntrackCount(std::string_view output) {
   auto count = ParseUint(Trim(output));
   if (!count)
     return ParseResult<std::uint64_t>::Error("expected the number of conntrack entries, got " +
-                                               QuoteCommandOutput(output));
+                                             QuoteCommandOutput(output));
   return *count;
 }
 

@@ -26,8 +26,7 @@ HttpClient::HttpClient() {
 
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
-std::string HttpClient::FormEncode(
-    const std::vector<std::pair<std::string, std::string>>& fields) {
+std::string HttpClient::FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
   GlobalInitOnce();
   std::string out;
   for (const auto& [key, value] : fields) {

@@ -13,7 +13,7 @@
 namespace cutover {
 
 struct HttpClientResponse {
-  bool ok = false;    // a response arrived (any status)
+  bool ok = false;  // a response arrived (any status)
   long status = 0;
   std::string body;
   std::string content_type;
@@ -30,8 +30,7 @@ class HttpClient {
   void set_connect_timeout(Duration d) { connect_timeout_ = d; }
   void set_timeout(Duration d) { timeout_ = d; }
 
-  HttpClientResponse Get(const std::string& url,
-                         const std::vector<std::string>& headers = {});
+  HttpClientResponse Get(const std::string& url, const std::vector<std::string>& headers = {});
   HttpClientResponse Post(const std::string& url, const std::string& body,
                           const std::string& content_type,
                           const std::vector<std::string>& headers = {});

@@ -1,9 +1,8 @@
 // cutover-exporter as operators run it: the real binary, scraped by a real Prometheus,
 // linted by promtool, counting real sessions through a real HAProxy.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,12 +27,14 @@ const std::string kExporter = std::string(CUTOVER_BINARY_DIR) + "/exporter/cutov
 // controls, so the test knows what the exporter must publish.
 std::string WriteExecMember(const testing::TempDir& dir) {
   dir.Write("connections", "12");
-  return dir.Write("member.sh",
-                   "#!/bin/sh\ncat >/dev/null\n"
-                   "printf '{\"up\":true,\"connections\":%s,\"version\":\"2.4.1\",\"role\":\"active\","
-                   "\"sync\":{\"ok\":true,\"lost_messages\":0},\"accepting_new_connections\":true,"
-                   "\"config_digest\":\"abc\"}\\n' \"$(cat " + dir.File("connections") + ")\"\n",
-                   0755);
+  return dir.Write(
+      "member.sh",
+      "#!/bin/sh\ncat >/dev/null\n"
+      "printf '{\"up\":true,\"connections\":%s,\"version\":\"2.4.1\",\"role\":\"active\","
+      "\"sync\":{\"ok\":true,\"lost_messages\":0},\"accepting_new_connections\":true,"
+      "\"config_digest\":\"abc\"}\\n' \"$(cat " +
+          dir.File("connections") + ")\"\n",
+      0755);
 }
 
 class RunningExporter {
@@ -58,9 +59,12 @@ class RunningExporter {
 TEST(ExporterBinary, OutputPassesPromtoolCheckMetrics) {
   testing::TempDir dir;
   std::string program = WriteExecMember(dir);
-  std::string config = dir.Write("cutover.yml", "clusters:\n- name: edge\n  driver: exec\n"
-                                                "  settings: {program: " + program + "}\n"
-                                                "  members: [{name: fw1}, {name: fw2}]\n");
+  std::string config = dir.Write("cutover.yml",
+                                 "clusters:\n- name: edge\n  driver: exec\n"
+                                 "  settings: {program: " +
+                                     program +
+                                     "}\n"
+                                     "  members: [{name: fw1}, {name: fw2}]\n");
   RunningExporter exporter;
   ASSERT_TRUE(exporter.Start(config, dir)) << exporter.Log();
   std::string text = exporter.Scrape();
@@ -74,20 +78,25 @@ TEST(ExporterBinary, OutputPassesPromtoolCheckMetrics) {
 
 TEST(ExporterBinary, CheckConfigNamesFileLineAndFix) {
   testing::TempDir dir;
-  std::string config = dir.Write("bad.yml", "clusters:\n- name: edge\n  driver: exec\n"
-                                            "  members:\n  - name: fw1\n    settings: {prgram: /bin/true}\n");
+  std::string config = dir.Write("bad.yml",
+                                 "clusters:\n- name: edge\n  driver: exec\n"
+                                 "  members:\n  - name: fw1\n    settings: {prgram: /bin/true}\n");
   ProcessResult r = RunProcess({kExporter, "--config.file=" + config, "--check-config"}, {});
   EXPECT_EQ(r.exit_status, 1);
-  EXPECT_THAT(r.err, HasSubstr(config + ":6: member \"fw1\": driver 'exec' has no setting 'prgram' (known: program, args, timeout)"));
+  EXPECT_THAT(r.err, HasSubstr(config + ":6: member \"fw1\": driver 'exec' has no setting 'prgram' "
+                                        "(known: program, args, timeout)"));
   EXPECT_THAT(r.err, HasSubstr("needs setting 'program'"));
 }
 
 TEST(ExporterBinary, PrometheusScrapesEveryMemberSeries) {
   testing::TempDir dir;
   std::string program = WriteExecMember(dir);
-  std::string config = dir.Write("cutover.yml", "clusters:\n- name: edge\n  driver: exec\n"
-                                                "  settings: {program: " + program + "}\n"
-                                                "  members: [{name: fw1}, {name: fw2}]\n");
+  std::string config = dir.Write("cutover.yml",
+                                 "clusters:\n- name: edge\n  driver: exec\n"
+                                 "  settings: {program: " +
+                                     program +
+                                     "}\n"
+                                     "  members: [{name: fw1}, {name: fw2}]\n");
   RunningExporter exporter;
   ASSERT_TRUE(exporter.Start(config, dir)) << exporter.Log();
   testing::PrometheusOptions options;
@@ -115,7 +124,9 @@ TEST(ExporterBinary, PrometheusScrapesEveryMemberSeries) {
       },
       std::chrono::seconds(20), std::chrono::milliseconds(250));
   EXPECT_TRUE(changed) << result;
-  result = prometheus.Query("cutover_member_role{role=\"active\"} == 1 and on(ha_cluster, member) cutover_member_up == 1");
+  result = prometheus.Query(
+      "cutover_member_role{role=\"active\"} == 1 and on(ha_cluster, member) cutover_member_up == "
+      "1");
   EXPECT_THAT(result, HasSubstr("\"member\":\"fw1\""));
 }
 
@@ -152,13 +163,16 @@ TEST(ExporterBinary, CountsTheSessionsHeldOpenThroughHaproxy) {
   testing::HaproxyServer haproxy(options);
   ASSERT_TRUE(haproxy.Start()) << haproxy.error();
   testing::TempDir dir;
-  std::string config = dir.Write(
-      "cutover.yml", "clusters:\n- name: lb\n  driver: haproxy\n  settings:\n"
-                     "    runtime_api: " + haproxy.runtime_api_tcp() + "\n    backend: app\n"
-                     "  members: [{name: s1}, {name: s2}]\n");
+  std::string config = dir.Write("cutover.yml",
+                                 "clusters:\n- name: lb\n  driver: haproxy\n  settings:\n"
+                                 "    runtime_api: " +
+                                     haproxy.runtime_api_tcp() +
+                                     "\n    backend: app\n"
+                                     "  members: [{name: s1}, {name: s2}]\n");
   RunningExporter exporter;
   ASSERT_TRUE(exporter.Start(config, dir)) << exporter.Log();
-  EXPECT_THAT(exporter.Scrape(), HasSubstr("cutover_member_connections{ha_cluster=\"lb\",member=\"s1\"} 0"));
+  EXPECT_THAT(exporter.Scrape(),
+              HasSubstr("cutover_member_connections{ha_cluster=\"lb\",member=\"s1\"} 0"));
 
   HeldSessions sessions;
   ASSERT_TRUE(sessions.Open(haproxy.frontend_port(), 6));
@@ -172,12 +186,16 @@ TEST(ExporterBinary, CountsTheSessionsHeldOpenThroughHaproxy) {
 TEST(ExporterBinary, AnUnreachableHaproxyMakesOnlyItsMembersDown) {
   testing::TempDir dir;
   std::string program = WriteExecMember(dir);
-  std::string config = dir.Write(
-      "cutover.yml", "clusters:\n- name: lb\n  driver: haproxy\n  settings:\n"
-                     "    runtime_api: unix:" + dir.File("missing.sock") + "\n    backend: app\n"
-                     "  members: [{name: s1}]\n"
-                     "- name: edge\n  driver: exec\n  settings: {program: " + program + "}\n"
-                     "  members: [{name: fw1}]\n");
+  std::string config = dir.Write("cutover.yml",
+                                 "clusters:\n- name: lb\n  driver: haproxy\n  settings:\n"
+                                 "    runtime_api: unix:" +
+                                     dir.File("missing.sock") +
+                                     "\n    backend: app\n"
+                                     "  members: [{name: s1}]\n"
+                                     "- name: edge\n  driver: exec\n  settings: {program: " +
+                                     program +
+                                     "}\n"
+                                     "  members: [{name: fw1}]\n");
   RunningExporter exporter;
   ASSERT_TRUE(exporter.Start(config, dir)) << exporter.Log();
   std::string text = exporter.Scrape();

@@ -20,7 +20,8 @@ class ExporterTest : public ::testing::Test {
     registry_.Add(testing::FakeDriverDescriptor(
         [this](const std::string& member) { return states_.at(member); }));
     auto loaded = LoadConfigString(
-        "clusters:\n- name: edge\n  driver: fake\n  members: [{name: fw1}, {name: fw2}, {name: fw3}]\n",
+        "clusters:\n- name: edge\n  driver: fake\n  members: [{name: fw1}, {name: fw2}, {name: "
+        "fw3}]\n",
         "t.yml", registry_);
     ASSERT_TRUE(loaded.ok()) << loaded.ErrorText();
     config_ = loaded.config;
@@ -69,7 +70,8 @@ TEST_F(ExporterTest, PublishesEveryFigureOfAReachableMember) {
   for (const char* line : {
            "cutover_member_up{ha_cluster=\"edge\",member=\"fw1\"} 1",
            "cutover_member_connections{ha_cluster=\"edge\",member=\"fw1\"} 37",
-           "cutover_member_info{ha_cluster=\"edge\",member=\"fw1\",version=\"R81.10\",driver=\"fake\"} 1",
+           "cutover_member_info{ha_cluster=\"edge\",member=\"fw1\",version=\"R81.10\",driver="
+           "\"fake\"} 1",
            "cutover_member_role{ha_cluster=\"edge\",member=\"fw1\",role=\"active\"} 1",
            "cutover_member_role{ha_cluster=\"edge\",member=\"fw1\",role=\"standby\"} 0",
            "cutover_member_role{ha_cluster=\"edge\",member=\"fw2\",role=\"standby\"} 1",
@@ -77,11 +79,13 @@ TEST_F(ExporterTest, PublishesEveryFigureOfAReachableMember) {
            "cutover_member_sync_lost_messages_total{ha_cluster=\"edge\",member=\"fw1\"} 2",
            "cutover_member_sync_external_cache_entries{ha_cluster=\"edge\",member=\"fw1\"} 35",
            "cutover_member_accepting_new_connections{ha_cluster=\"edge\",member=\"fw2\"} 0",
-           "cutover_member_config_info{ha_cluster=\"edge\",member=\"fw1\",digest=\"0123456789abcdef\"} 1",
+           "cutover_member_config_info{ha_cluster=\"edge\",member=\"fw1\",digest="
+           "\"0123456789abcdef\"} 1",
            "# TYPE cutover_member_sync_lost_messages_total counter",
        })
     EXPECT_THAT(text, HasSubstr(line));
-  EXPECT_THAT(text, HasSubstr("cutover_probe_duration_seconds{ha_cluster=\"edge\",member=\"fw1\"}"));
+  EXPECT_THAT(text,
+              HasSubstr("cutover_probe_duration_seconds{ha_cluster=\"edge\",member=\"fw1\"}"));
   EXPECT_THAT(text, HasSubstr("cutover_build_info{version=\""));
 }
 
@@ -91,7 +95,8 @@ TEST_F(ExporterTest, AnUnreachableMemberIsDownAndPublishesNoFigures) {
   auto exporter = StartExporter();
   std::string text = exporter->Scrape(Duration(0));
   EXPECT_THAT(text, HasSubstr("cutover_member_up{ha_cluster=\"edge\",member=\"fw3\"} 0"));
-  EXPECT_THAT(text, Not(HasSubstr("cutover_member_connections{ha_cluster=\"edge\",member=\"fw3\"}")));
+  EXPECT_THAT(text,
+              Not(HasSubstr("cutover_member_connections{ha_cluster=\"edge\",member=\"fw3\"}")));
   EXPECT_THAT(text, Not(HasSubstr("member=\"fw3\",role=")));
 }
 
@@ -115,8 +120,9 @@ TEST_F(ExporterTest, PrometheusScrapeTimeoutBoundsTheProbes) {
   auto exporter = StartExporter(std::chrono::seconds(10));
   HttpClient client;
   auto start = std::chrono::steady_clock::now();
-  auto response = client.Get("http://127.0.0.1:" + std::to_string(exporter->Ports().at(0)) + "/metrics",
-                             {"X-Prometheus-Scrape-Timeout-Seconds: 1"});
+  auto response =
+      client.Get("http://127.0.0.1:" + std::to_string(exporter->Ports().at(0)) + "/metrics",
+                 {"X-Prometheus-Scrape-Timeout-Seconds: 1"});
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(response.status, 200);
   EXPECT_LT(took, std::chrono::milliseconds(1000));

@@ -2,10 +2,10 @@
 // (SIGTERM, then SIGKILL) when the object goes away, so no test leaves servers behind.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace cutover::testing {
 

@@ -26,18 +26,17 @@ bool PrometheusServer::Start() {
             "\n    static_configs:\n      - targets: [" + targets + "]\n";
   std::string config_file = dir_.Write("prometheus.yml", config);
   port_ = FreeTcpPort();
-  if (!process_.Start({"prometheus", "--config.file=" + config_file,
-                       "--storage.tsdb.path=" + dir_.File("data"),
-                       "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                       "--web.enable-lifecycle", "--log.level=warn"},
-                      dir_.File("prometheus.log"))) {
+  if (!process_.Start(
+          {"prometheus", "--config.file=" + config_file, "--storage.tsdb.path=" + dir_.File("data"),
+           "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--web.enable-lifecycle",
+           "--log.level=warn"},
+          dir_.File("prometheus.log"))) {
     error_ = "cannot start prometheus (is the Debian package installed?)";
     return false;
   }
   HttpClient client;
-  bool ready = WaitUntil(
-      [&] { return client.Get(url() + "/-/ready").status == 200; }, std::chrono::seconds(30),
-      std::chrono::milliseconds(100));
+  bool ready = WaitUntil([&] { return client.Get(url() + "/-/ready").status == 200; },
+                         std::chrono::seconds(30), std::chrono::milliseconds(100));
   if (!ready) error_ = "prometheus did not become ready:\n" + process_.Log();
   return ready;
 }

@@ -40,7 +40,8 @@ global:
 credentials:
   lab:
     user: root
-    identity_file: )" + key + R"(
+    identity_file: )" +
+                     key + R"(
     known_hosts_file: /tmp/known_hosts
 clusters:
   - name: edge-fw
@@ -135,8 +136,10 @@ TEST_F(ClusterConfigTest, DuplicatesAndMissingPiecesAreAllReported) {
     members: [{name: x, credentials: nope}]
 )");
   EXPECT_EQ(result.errors.size(), 5u) << result.ErrorText();
-  EXPECT_THAT(result.ErrorText(), HasSubstr("cutover.yml:6: cluster \"c\": member \"m\" is listed twice"));
-  EXPECT_THAT(result.ErrorText(), HasSubstr("cutover.yml:9: cluster \"c\": 'members' must be a non-empty list"));
+  EXPECT_THAT(result.ErrorText(),
+              HasSubstr("cutover.yml:6: cluster \"c\": member \"m\" is listed twice"));
+  EXPECT_THAT(result.ErrorText(),
+              HasSubstr("cutover.yml:9: cluster \"c\": 'members' must be a non-empty list"));
   EXPECT_THAT(result.ErrorText(), HasSubstr("no driver; set 'driver:'"));
   EXPECT_THAT(result.ErrorText(), HasSubstr("credentials \"nope\" are not defined"));
   EXPECT_TRUE(result.config.clusters.empty()) << "a config with errors must not be usable";
@@ -149,15 +152,17 @@ TEST_F(ClusterConfigTest, BrokenYamlGivesTheLine) {
 }
 
 TEST_F(ClusterConfigTest, UnknownTopLevelKeyIsNamed) {
-  EXPECT_THAT(OnlyError("cluster: []\nclusters:\n- name: c\n  driver: fake\n  members: [{name: m}]\n"),
-              HasSubstr("cutover.yml:1: top level: unknown key 'cluster' (known keys: global, "
-                        "credentials, clusters)"));
+  EXPECT_THAT(
+      OnlyError("cluster: []\nclusters:\n- name: c\n  driver: fake\n  members: [{name: m}]\n"),
+      HasSubstr("cutover.yml:1: top level: unknown key 'cluster' (known keys: global, "
+                "credentials, clusters)"));
 }
 
 TEST_F(ClusterConfigTest, MissingFileSaysWhichFlag) {
   auto result = LoadConfigFile("/nonexistent/cutover.yml", registry_);
   ASSERT_FALSE(result.ok());
-  EXPECT_THAT(result.ErrorText(), HasSubstr("/nonexistent/cutover.yml: cannot read the file; check --config.file"));
+  EXPECT_THAT(result.ErrorText(),
+              HasSubstr("/nonexistent/cutover.yml: cannot read the file; check --config.file"));
 }
 
 // The example operators copy from must load with the real drivers.

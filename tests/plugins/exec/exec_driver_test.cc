@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include "plugins/exec/exec_driver_config.h"
@@ -44,8 +43,10 @@ TEST(ExecProbeReply, GarbageMakesTheMemberDownWithTheReason) {
       {"{\"connections\":1}", "\"up\" must be true or false"},
       {"{\"up\":true,\"connections\":\"many\"}", "\"connections\" must be a number >= 0"},
       {"{\"up\":true,\"connections\":-1}", "\"connections\" must be a number >= 0"},
-      {"{\"up\":true,\"role\":\"primary\"}", "role \"primary\" is not one of active, standby, down"},
-      {"{\"up\":true,\"sync\":{\"lost_messages\":\"x\"}}", "\"sync.lost_messages\" must be a number"},
+      {"{\"up\":true,\"role\":\"primary\"}",
+       "role \"primary\" is not one of active, standby, down"},
+      {"{\"up\":true,\"sync\":{\"lost_messages\":\"x\"}}",
+       "\"sync.lost_messages\" must be a number"},
   };
   for (const auto& c : cases) {
     MemberStatus s = ParseExecProbeReply(c.reply, kRoles);
@@ -62,7 +63,8 @@ TEST(ExecProbeReply, AMemberTheProgramCallsDownCarriesItsError) {
 
 class ExecDriverTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Driver> Make(const std::string& script, Duration timeout = std::chrono::seconds(5)) {
+  std::unique_ptr<Driver> Make(const std::string& script,
+                               Duration timeout = std::chrono::seconds(5)) {
     std::string program = dir_.Write("member", "#!/bin/sh\n" + script, 0755);
     MemberConfig member;
     member.cluster = "edge";
@@ -96,7 +98,8 @@ TEST_F(ExecDriverTest, ProbeSendsTheMemberAndArgumentsAndReadsTheReply) {
 }
 
 TEST_F(ExecDriverTest, ParametersReachTheProgramAsJsonNeverThroughAShell) {
-  auto driver = Make("cat > " + dir_.File("request") + "\necho '{\"ok\":true,\"output\":\"moved\"}'\n");
+  auto driver =
+      Make("cat > " + dir_.File("request") + "\necho '{\"ok\":true,\"output\":\"moved\"}'\n");
   std::string hostile = "50; touch " + dir_.File("pwned") + " $(touch " + dir_.File("pwned2") + ")";
   ActionResult r = driver->Perform({Action::kSetPriority, {{"priority", hostile}}});
   EXPECT_TRUE(r.ok) << r.error;
