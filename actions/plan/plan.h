@@ -1,0 +1,111 @@
+// An upgrade plan: data, loaded from YAML (plan_loader.h). Plain values; thread-safe to
+// read once loaded.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/duration.h"
+#include "plugins/core/action.h"
+
+namespace cutover {
+
+enum class Comparison { kLess, kLessOrEqual, kEqual, kNotEqual, kGreaterOrEqual, kGreater };
+
+// "< 10", "== 1", ">= 0.99".
+struct Condition {
+  Comparison op = Comparison::kEqual;
+  double threshold = 0;
+
+  bool Holds(double value) const;  // false for NaN
+  std::string ToString() const;    // "< 10"
+};
+
+// What an empty query result means for a gate. Never "pass".
+enum class NoDataPolicy {
+  kFail,  // the measurement is Failed
+  kWait,  // the measurement is Inconclusive: keep waiting
+};
+
+// When a gate is measured relative to its step's action.
+enum class GateStage {
+  kBefore,  // precondition: the action runs only once the gate has passed
+  kAfter,   // verification: the step is done only once the gate has passed after the action
+};
+
+struct GateSpec {
+  std::string name;
+  // PromQL with placeholders {{cluster}} and {{member}} (the step's member; a gate that uses
+  // {{member}} is measured once per target member). Names are restricted to
+  // [A-Za-z0-9_.-] by the config loader, so substitution cannot break out of a matcher.
+  std::string query;
+  Condition condition;
+  GateStage stage = GateStage::kBefore;
+  int samples = 1;  // consecutive Successful measurements needed to pass
+  Duration interval{std::chrono::seconds(5)};
+  NoDataPolicy no_data = NoDataPolicy::kFail;
+  // Argo Rollouts-style limits; -1 means no limit. Exceeding failure_limit or
+  // inconclusive_limit makes the gate Failed (the step fails: rollback policy applies);
+  // exceeding consecutive_error_limit makes it Error (nothing runs; the run is blocked and
+  // says why, and resumes by itself when measurements succeed again).
+  int failure_limit = -1;
+  int inconclusive_limit = -1;
+  int consecutive_error_limit = 4;
+  std::string where;  // "plan.yaml:14"
+
+  bool PerMember() const;  // query uses {{member}}
+};
+
+enum class TriggerKind { kAuto, kAlert, kManual };
+
+struct Trigger {
+  TriggerKind kind = TriggerKind::kAuto;
+  std::string alertname;  // kAlert: the alert that starts the step, matched by ha_cluster
+};
+
+struct ActionSpec {
+  Action action = Action::kRun;
+  std::vector<std::string> members;  // target members, in order
+  std::map<std::string, std::string> params;
+  std::string where;
+};
+
+struct StepSpec {
+  std::string name;  // unique in the plan; [A-Za-z0-9_.-]
+  ActionSpec action;
+  std::vector<GateSpec> gates;
+  Trigger trigger;
+  Duration timeout{std::chrono::minutes(30)};
+  // Compensations run, in order, when a completed step is rolled back.
+  std::vector<ActionSpec> rollback;
+  // Gates a compensation must pass before it runs (measured like before-gates).
+  std::vector<GateSpec> rollback_gates;
+  std::string where;
+};
+
+// What makes a run roll back its completed steps (in reverse order).
+struct RollbackPolicy {
+  bool on_gate_failure = true;
+  bool on_timeout = true;
+  std::vector<std::string> alerts;  // alertnames that roll back a run of this plan
+};
+
+struct Plan {
+  std::string name;     // [A-Za-z0-9_.-]
+  std::string cluster;  // a cluster of the configuration
+  std::string description;
+  std::vector<StepSpec> steps;
+  RollbackPolicy rollback;
+  std::string file;
+  std::string digest;  // of the file's bytes: a run keeps the plan it started with
+
+  const StepSpec* FindStep(const std::string& step) const;
+};
+
+// {{cluster}} and {{member}} replaced; member may be empty for cluster-wide gates.
+std::string ResolveQuery(const GateSpec& gate, const std::string& cluster,
+                         const std::string& member);
+
+}  // namespace cutover
