@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "exporter/exposition.h"
+#include "common/exposition.h"
 #include "exporter/probe_round.h"
 
 namespace cutover {

@@ -1,4 +1,4 @@
-#include "exporter/exposition.h"
+#include "common/exposition.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Writes the Prometheus text exposition format (version 0.0.4) straight into a string.
 // The exporter publishes ~11 series per member on every scrape; building prometheus-cpp
 // MetricFamily objects and serialising them through ostreams cost most of its CPU at
-// 1,000 members (bench/README.md), so the hot path writes text directly.
+// 1,000 members (bench/README.md), so cutover's state metrics are written directly.
 // Not thread-safe; one writer per scrape.
 #pragma once
 

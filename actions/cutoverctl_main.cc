@@ -1,0 +1,218 @@
+// cutoverctl: the operator's command line for cutover-actions.
+//   status [RUN] [--json], start PLAN, approve RUN [STEP], pause RUN, resume RUN,
+//   abort RUN, rollback RUN, check PLAN... (local validation, no daemon needed)
+// Exit codes: 0 done; 1 the daemon refused (4xx) or a plan has errors; 2 wrong usage;
+// 3 the daemon could not be reached or failed (5xx).
+#include <CLI/CLI.hpp>
+#include <rapidjson/document.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "actions/plan/plan_loader.h"
+#include "common/strings.h"
+#include "plugins/builtin_drivers.h"
+#include "plugins/transport/http_client.h"
+
+namespace cutover {
+namespace {
+
+constexpr int kOk = 0, kRefused = 1, kUsage = 2, kUnreachable = 3;
+
+struct Client {
+  std::string url;
+  std::string token;
+
+  HttpClientResponse Call(const std::string& method, const std::string& path,
+                          const std::string& body = {}) {
+    HttpClient http;
+    http.set_timeout(std::chrono::seconds(30));
+    std::vector<std::string> headers;
+    if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
+    return method == "GET" ? http.Get(url + path, headers)
+                           : http.Post(url + path, body, "application/json", headers);
+  }
+};
+
+std::string JsonString(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Prints the daemon's answer and maps it to an exit code.
+int Report(const HttpClientResponse& response, const std::string& url) {
+  if (!response.ok) {
+    std::fprintf(stderr, "cannot reach cutover-actions at %s: %s\n", url.c_str(),
+                 response.error.c_str());
+    return kUnreachable;
+  }
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str());
+  std::string text = response.body;
+  if (!doc.HasParseError() && doc.IsObject()) {
+    if (doc.HasMember("message") && doc["message"].IsString()) text = doc["message"].GetString();
+    if (doc.HasMember("error") && doc["error"].IsString()) text = doc["error"].GetString();
+  }
+  text = std::string(Trim(text));
+  if (response.status >= 500) {
+    std::fprintf(stderr, "cutover-actions failed (HTTP %ld): %s\n", response.status, text.c_str());
+    return kUnreachable;
+  }
+  if (response.status >= 400) {
+    std::fprintf(stderr, "refused (HTTP %ld): %s\n", response.status, text.c_str());
+    return kRefused;
+  }
+  std::printf("%s\n", text.c_str());
+  return kOk;
+}
+
+std::string Str(const rapidjson::Value& v, const char* key) {
+  return v.HasMember(key) && v[key].IsString() ? v[key].GetString() : "";
+}
+
+void PrintStatusTable(const rapidjson::Document& doc) {
+  const auto& runs = doc["runs"].GetArray();
+  if (runs.Size() == 0) {
+    std::printf("no runs\n");
+    return;
+  }
+  for (const auto& run : runs) {
+    const auto& steps = run["steps"].GetArray();
+    std::size_t current = run["current_step"].GetUint64();
+    std::printf("run %s  plan %s  cluster %s  state %s%s\n", Str(run, "id").c_str(),
+                Str(run, "plan").c_str(), Str(run, "cluster").c_str(), Str(run, "state").c_str(),
+                run["blocked"].GetBool() ? " (blocked)" : "");
+    if (!Str(run, "reason").empty()) std::printf("  why: %s\n", Str(run, "reason").c_str());
+    for (rapidjson::SizeType i = 0; i < steps.Size(); ++i) {
+      const auto& step = steps[i];
+      std::printf("  %s %2u. %-28s %s\n", i == current ? ">" : " ", i + 1,
+                  Str(step, "name").c_str(), Str(step, "state").c_str());
+      if (!Str(step, "waiting_for").empty())
+        std::printf("        %s\n", Str(step, "waiting_for").c_str());
+      if (!Str(step, "error").empty()) std::printf("        error: %s\n", Str(step, "error").c_str());
+    }
+  }
+}
+
+std::string ReadToken(const std::string& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(Trim(text.str()));
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"cutoverctl: operate cutover-actions runs"};
+  app.require_subcommand(1);
+  Client client{"http://127.0.0.1:10471", ""};
+  std::string token_file;
+  if (const char* env = std::getenv("CUTOVER_ACTIONS_URL")) client.url = env;
+  if (const char* env = std::getenv("CUTOVER_TOKEN_FILE")) token_file = env;
+  app.add_option("--url", client.url, "cutover-actions base URL (env CUTOVER_ACTIONS_URL)")
+      ->capture_default_str();
+  app.add_option("--token-file", token_file, "File holding the bearer token (env CUTOVER_TOKEN_FILE)");
+
+  std::string run, step, plan, config_file = "cutover.yml";
+  std::vector<std::string> plan_files;
+  bool json = false;
+  auto* status = app.add_subcommand("status", "Show runs, their steps and what they wait for");
+  status->add_option("run", run, "Only this run");
+  status->add_flag("--json", json, "Print the daemon's JSON");
+  auto* start = app.add_subcommand("start", "Start a run of a plan");
+  start->add_option("plan", plan, "Plan name")->required();
+  auto* approve = app.add_subcommand("approve", "Approve a step waiting for an operator");
+  approve->add_option("run", run, "Run id")->required();
+  approve->add_option("step", step, "Step name (the current step if omitted)");
+  std::map<std::string, CLI::App*> simple;
+  for (const char* verb : {"pause", "resume", "abort", "rollback"}) {
+    auto* sub = app.add_subcommand(verb, std::string(verb) + " a run");
+    sub->add_option("run", run, "Run id")->required();
+    simple[verb] = sub;
+  }
+  auto* check = app.add_subcommand("check", "Validate plans against the configuration (offline)");
+  check->add_option("--config.file", config_file, "Clusters and members")->capture_default_str();
+  check->add_option("plans", plan_files, "Plan files")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kOk : kUsage;
+  }
+  if (!token_file.empty()) {
+    client.token = ReadToken(token_file);
+    if (client.token.empty()) {
+      std::fprintf(stderr, "--token-file %s: cannot read a token from it\n", token_file.c_str());
+      return kUsage;
+    }
+  }
+
+  if (check->parsed()) {
+    DriverRegistry registry;
+    RegisterBuiltinDrivers(registry);
+    ConfigLoadResult loaded = LoadConfigFile(config_file, registry);
+    if (!loaded.ok()) {
+      std::fputs(loaded.ErrorText().c_str(), stderr);
+      return kRefused;
+    }
+    int result = kOk;
+    for (const auto& file : plan_files) {
+      PlanLoadResult p = LoadPlanFile(file, loaded.config, registry);
+      if (!p.ok()) {
+        std::fputs(p.ErrorText().c_str(), stderr);
+        result = kRefused;
+      } else {
+        std::printf("%s: OK, plan %s for cluster %s, %zu steps\n", file.c_str(),
+                    p.plan.name.c_str(), p.plan.cluster.c_str(), p.plan.steps.size());
+      }
+    }
+    return result;
+  }
+  if (status->parsed()) {
+    auto response = client.Call("GET", "/api/v1/runs" + (run.empty() ? "" : "?run=" + run));
+    if (!response.ok || response.status != 200) return Report(response, client.url);
+    if (json) {
+      std::fputs(response.body.c_str(), stdout);
+      return kOk;
+    }
+    rapidjson::Document doc;
+    doc.Parse(response.body.c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("runs")) {
+      std::fprintf(stderr, "unexpected answer from %s: %s\n", client.url.c_str(),
+                   response.body.substr(0, 200).c_str());
+      return kUnreachable;
+    }
+    PrintStatusTable(doc);
+    return kOk;
+  }
+  if (start->parsed())
+    return Report(client.Call("POST", "/api/v1/runs", "{\"plan\":" + JsonString(plan) + "}"),
+                  client.url);
+  if (approve->parsed()) {
+    std::string body = "{\"run\":" + JsonString(run);
+    if (!step.empty()) body += ",\"step\":" + JsonString(step);
+    return Report(client.Call("POST", "/api/v1/runs/approve", body + "}"), client.url);
+  }
+  for (const auto& [verb, sub] : simple)
+    if (sub->parsed())
+      return Report(client.Call("POST", "/api/v1/runs/" + verb, "{\"run\":" + JsonString(run) + "}"),
+                    client.url);
+  return kUsage;
+}
+
+}  // namespace
+}  // namespace cutover
+
+int main(int argc, char** argv) { return cutover::Main(argc, argv); }

@@ -1,0 +1,125 @@
+// The engine of cutover-actions: runs plans step by step through the drivers, each step
+// only when its trigger has come and its gates pass, journaling every decision before it
+// acts on it. One run per cluster at a time, one step at a time within a run; each active
+// run has a worker thread. Thread-safe: the API calls it from civetweb's threads.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actions/engine/journal_record.h"
+#include "actions/engine/run_status.h"
+#include "actions/gates/prometheus_client.h"
+#include "actions/intake/alertmanager_webhook.h"
+#include "actions/journal/journal.h"
+#include "actions/plan/plan.h"
+#include "common/exposition.h"
+#include "plugins/core/member_set.h"
+
+namespace cutover {
+
+// Answers one PromQL instant query. Each run worker gets its own from the factory, since
+// a PrometheusClient belongs to one thread.
+using QueryFunction = std::function<QueryResult(const std::string& promql)>;
+using QueryFunctionFactory = std::function<QueryFunction()>;
+
+struct EngineOptions {
+  // How often a waiting worker looks again at triggers, deadlines and due gates.
+  Duration tick{std::chrono::milliseconds(200)};
+  // How long an action waits for a member that a probe is holding.
+  Duration member_lock_timeout{std::chrono::seconds(30)};
+};
+
+// An operator command's outcome, shaped for HTTP: status 2xx when done.
+struct EngineReply {
+  int status = 200;
+  std::string message;
+  std::string run;
+};
+
+struct AlertIntake {
+  int status = 200;  // 503 when the decisions could not be made durable: Alertmanager retries
+  std::string message;
+  int accepted = 0;
+  int duplicates = 0;
+};
+
+class Engine {
+ public:
+  Engine(std::vector<Plan> plans, MemberSet& members, Journal& journal,
+         QueryFunctionFactory queries, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Rebuilds runs, delivery keys and alert states from the journal's records. Call once,
+  // before Start. Returns "" or why the journal cannot be used (the daemon refuses to
+  // start rather than act on a history it cannot read).
+  std::string Replay(const std::vector<std::string>& records);
+  // Starts workers for unfinished runs. A step found in flight is re-checked first.
+  void Start();
+  void Stop();
+
+  EngineReply StartRun(const std::string& plan, const std::string& by);
+  EngineReply Approve(const std::string& run, const std::string& step, const std::string& by);
+  EngineReply Pause(const std::string& run, const std::string& by);
+  EngineReply Resume(const std::string& run, const std::string& by);
+  EngineReply Abort(const std::string& run, const std::string& by);
+  EngineReply Rollback(const std::string& run, const std::string& by);
+
+  // Durably records every new delivery's decision, then acts on it.
+  AlertIntake OnAlerts(const AlertmanagerNotification& notification);
+
+  std::vector<RunStatus> Runs() const;
+  std::vector<std::string> PlanNames() const;
+  // Run, step and gate state of the latest run per cluster, and engine counters.
+  void WriteMetrics(ExpositionWriter& out) const;
+
+ private:
+  struct Run;
+  struct GateProgress;
+
+  const Plan* FindPlan(const std::string& name) const;
+  Run* FindRun(const std::string& id);
+  Run* ActiveRunOf(const std::string& cluster);
+  bool Record(JournalRecord record, std::string* error);  // journal; caller holds mutex_
+  void Apply(const JournalRecord& record);                // state change; caller holds mutex_
+  void StartWorker(Run& run);
+  void Work(Run& run);
+  // Each returns with mutex_ held; they release it while querying or acting.
+  void AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock);
+  void MeasureGates(Run& run, std::size_t step, const std::vector<GateSpec>& gates,
+                    const std::vector<std::string>& members, std::unique_lock<std::mutex>& lock,
+                    bool* passed, bool* failed, std::string* why);
+  void PerformMembers(Run& run, std::unique_lock<std::mutex>& lock);
+  bool RecheckInFlight(Run& run, const std::string& member, std::unique_lock<std::mutex>& lock);
+  void RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock);
+  void FailStep(Run& run, const std::string& why, bool timed_out);
+  void Finish(Run& run, RunState state, const std::string& why);
+  void WaitTick(std::unique_lock<std::mutex>& lock);
+  std::string NewRunId(const Plan& plan);
+
+  std::vector<Plan> plans_;
+  MemberSet& members_;
+  Journal& journal_;
+  QueryFunctionFactory queries_;
+  EngineOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<std::unique_ptr<Run>> runs_;  // in start order
+  std::set<std::string> deliveries_;        // DeliveryKey of every alert already decided
+  std::map<std::pair<std::string, std::string>, bool> firing_;  // (cluster, alertname)
+  std::map<std::string, double> gate_evaluations_;  // "cluster|plan|step|gate|phase" -> count
+  std::map<std::string, double> actions_total_;     // "cluster|action|result" -> count
+};
+
+}  // namespace cutover

@@ -1,0 +1,183 @@
+#include "actions/engine/journal_record.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+
+namespace cutover {
+namespace {
+
+constexpr std::array<std::pair<RecordType, std::string_view>, 15> kTypeNames{{
+    {RecordType::kRunStarted, "run_started"},
+    {RecordType::kTriggered, "triggered"},
+    {RecordType::kGateMeasured, "gate_measured"},
+    {RecordType::kActionStarted, "action_started"},
+    {RecordType::kActionFinished, "action_finished"},
+    {RecordType::kStepDone, "step_done"},
+    {RecordType::kStepFailed, "step_failed"},
+    {RecordType::kRollbackStarted, "rollback_started"},
+    {RecordType::kCompensationStarted, "compensation_started"},
+    {RecordType::kCompensationFinished, "compensation_finished"},
+    {RecordType::kStepCompensated, "step_compensated"},
+    {RecordType::kPaused, "paused"},
+    {RecordType::kResumed, "resumed"},
+    {RecordType::kRunFinished, "run_finished"},
+    {RecordType::kAlertReceived, "alert_received"},
+}};
+
+constexpr std::array<std::pair<Phase, std::string_view>, 4> kPhases{{
+    {Phase::kSuccessful, "Successful"},
+    {Phase::kFailed, "Failed"},
+    {Phase::kInconclusive, "Inconclusive"},
+    {Phase::kError, "Error"},
+}};
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Field(Writer& w, const char* key, const std::string& value) {
+  if (value.empty()) return;
+  w.Key(key);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+std::string Text(const rapidjson::Value& object, const char* key) {
+  auto it = object.FindMember(key);
+  if (it == object.MemberEnd() || !it->value.IsString()) return {};
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+}  // namespace
+
+std::string_view RecordTypeName(RecordType type) {
+  for (const auto& [t, name] : kTypeNames)
+    if (t == type) return name;
+  return "unknown";
+}
+
+std::int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string EncodeRecord(const JournalRecord& r) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("type");
+  std::string type(RecordTypeName(r.type));
+  w.String(type.c_str());
+  w.Key("at");
+  w.Int64(r.at_ms);
+  Field(w, "run", r.run);
+  Field(w, "step", r.step);
+  Field(w, "member", r.member);
+  Field(w, "plan", r.plan);
+  Field(w, "plan_digest", r.plan_digest);
+  Field(w, "cluster", r.cluster);
+  Field(w, "by", r.by);
+  Field(w, "detail", r.detail);
+  Field(w, "state", r.state);
+  Field(w, "verdict", r.verdict);
+  Field(w, "key", r.key);
+  Field(w, "alertname", r.alertname);
+  Field(w, "status", r.status);
+  Field(w, "group_key", r.group_key);
+  if (r.type == RecordType::kActionFinished || r.type == RecordType::kCompensationFinished) {
+    w.Key("ok");
+    w.Bool(r.ok);
+  }
+  if (r.measurement) {
+    const Measurement& m = *r.measurement;
+    w.Key("measurement");
+    w.StartObject();
+    Field(w, "gate", m.gate);
+    Field(w, "member", m.member);
+    Field(w, "query", m.query);
+    w.Key("phase");
+    w.String(std::string(PhaseName(m.phase)).c_str());
+    // JSON has no NaN or infinity: write the value as Prometheus does, as a string.
+    if (m.value) {
+      w.Key("value");
+      if (std::isnan(*m.value)) {
+        w.String("NaN");
+      } else if (std::isinf(*m.value)) {
+        w.String(*m.value > 0 ? "+Inf" : "-Inf");
+      } else {
+        w.Double(*m.value);
+      }
+    }
+    Field(w, "condition", m.condition);
+    Field(w, "message", m.message);
+    w.Key("at");
+    w.Int64(std::chrono::duration_cast<std::chrono::milliseconds>(m.at.time_since_epoch()).count());
+    w.EndObject();
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+ParseResult<JournalRecord> DecodeRecord(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return ParseResult<JournalRecord>::Error("journal record is not a JSON object");
+  JournalRecord r;
+  std::string type = Text(doc, "type");
+  bool known = false;
+  for (const auto& [t, name] : kTypeNames) {
+    if (name == type) {
+      r.type = t;
+      known = true;
+    }
+  }
+  if (!known) return ParseResult<JournalRecord>::Error("unknown journal record type '" + type + "'");
+  if (doc.HasMember("at") && doc["at"].IsInt64()) r.at_ms = doc["at"].GetInt64();
+  r.run = Text(doc, "run");
+  r.step = Text(doc, "step");
+  r.member = Text(doc, "member");
+  r.plan = Text(doc, "plan");
+  r.plan_digest = Text(doc, "plan_digest");
+  r.cluster = Text(doc, "cluster");
+  r.by = Text(doc, "by");
+  r.detail = Text(doc, "detail");
+  r.state = Text(doc, "state");
+  r.verdict = Text(doc, "verdict");
+  r.key = Text(doc, "key");
+  r.alertname = Text(doc, "alertname");
+  r.status = Text(doc, "status");
+  r.group_key = Text(doc, "group_key");
+  if (doc.HasMember("ok") && doc["ok"].IsBool()) r.ok = doc["ok"].GetBool();
+  if (doc.HasMember("measurement") && doc["measurement"].IsObject()) {
+    const auto& m = doc["measurement"];
+    Measurement measurement;
+    measurement.gate = Text(m, "gate");
+    measurement.member = Text(m, "member");
+    measurement.query = Text(m, "query");
+    std::string phase = Text(m, "phase");
+    for (const auto& [p, name] : kPhases)
+      if (name == phase) measurement.phase = p;
+    if (m.HasMember("value")) {
+      const auto& v = m["value"];
+      if (v.IsNumber()) measurement.value = v.GetDouble();
+      if (v.IsString()) {
+        std::string s = v.GetString();
+        if (s == "NaN") measurement.value = std::nan("");
+        if (s == "+Inf") measurement.value = INFINITY;
+        if (s == "-Inf") measurement.value = -INFINITY;
+      }
+    }
+    measurement.condition = Text(m, "condition");
+    measurement.message = Text(m, "message");
+    if (m.HasMember("at") && m["at"].IsInt64())
+      measurement.at = std::chrono::system_clock::time_point(std::chrono::milliseconds(m["at"].GetInt64()));
+    r.measurement = measurement;
+  }
+  return r;
+}
+
+}  // namespace cutover

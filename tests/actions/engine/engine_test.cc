@@ -1,0 +1,493 @@
+// The engine as an operator meets it: steps run only when their gates hold, alerts and
+// approvals trigger them once however often they arrive, rollbacks compensate in reverse,
+// and a restart neither repeats nor skips a step. Drivers and Prometheus are fakes here;
+// tests/actions/api/ drives the real daemon with real Prometheus and Alertmanager.
+#include "actions/engine/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "actions/plan/plan_loader.h"
+#include "tests/support/fake_driver.h"
+#include "tests/support/net.h"
+#include "tests/support/temp_dir.h"
+
+namespace cutover {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// What "Prometheus" answers, per resolved query; unknown queries have no data.
+class FakePrometheus {
+ public:
+  void Set(const std::string& query, double value) {
+    std::lock_guard lock(mutex_);
+    QueryResult r;
+    r.kind = QueryResult::Kind::kValue;
+    r.value = value;
+    results_[query] = r;
+  }
+  void Fail(const std::string& query, const std::string& error) {
+    std::lock_guard lock(mutex_);
+    QueryResult r;
+    r.kind = QueryResult::Kind::kError;
+    r.error = error;
+    results_[query] = r;
+  }
+  QueryResult Query(const std::string& query) {
+    std::lock_guard lock(mutex_);
+    ++queries_;
+    auto it = results_.find(query);
+    if (it != results_.end()) return it->second;
+    QueryResult none;
+    none.kind = QueryResult::Kind::kNoData;
+    return none;
+  }
+  int queries() {
+    std::lock_guard lock(mutex_);
+    return queries_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, QueryResult> results_;
+  int queries_ = 0;
+};
+
+const char* kConfig = R"(clusters:
+  - name: edge
+    driver: fake
+    members: [{name: fw1}, {name: fw2}]
+)";
+
+const std::string kDrained = R"(cutover_member_connections{ha_cluster="edge",member="fw1"})";
+const std::string kFw1Down = R"(cutover_member_up{ha_cluster="edge",member="fw1"})";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    states_["fw1"] = std::make_shared<testing::FakeMemberState>();
+    states_["fw2"] = std::make_shared<testing::FakeMemberState>();
+    for (auto& [name, state] : states_) state->status.up = true;
+    registry_.Add(testing::FakeDriverDescriptor(
+        [this](const std::string& member) { return states_.at(member); }));
+    auto loaded = LoadConfigString(kConfig, "cutover.yml", registry_);
+    ASSERT_TRUE(loaded.ok()) << loaded.ErrorText();
+    config_ = loaded.config;
+    members_ = std::make_unique<MemberSet>(config_, registry_, &errors_);
+  }
+  void TearDown() override {
+    if (engine_) engine_->Stop();
+  }
+
+  void LoadPlan(const std::string& yaml) {
+    auto result = LoadPlanString(yaml, "plan.yml", config_, registry_);
+    ASSERT_TRUE(result.ok()) << result.ErrorText();
+    plan_ = result.plan;
+  }
+
+  // Opens the journal, replays it into a new engine and starts it: what the daemon does
+  // at every start.
+  void StartEngine() {
+    if (engine_) engine_->Stop();
+    engine_.reset();
+    journal_.reset();
+    JournalOpenResult opened = Journal::Open(dir_.File("journal"));
+    ASSERT_NE(opened.journal, nullptr) << opened.error;
+    journal_ = std::move(opened.journal);
+    EngineOptions options;
+    options.tick = milliseconds(20);
+    engine_ = std::make_unique<Engine>(std::vector<Plan>{plan_}, *members_, *journal_,
+                                       [this] {
+                                         return [this](const std::string& q) {
+                                           return prometheus_.Query(q);
+                                         };
+                                       },
+                                       options);
+    ASSERT_EQ(engine_->Replay(opened.records), "");
+    engine_->Start();
+  }
+
+  RunStatus Status(const std::string& run) {
+    for (const RunStatus& s : engine_->Runs())
+      if (s.id == run) return s;
+    ADD_FAILURE() << "no run " << run;
+    return {};
+  }
+  bool WaitForState(const std::string& run, RunState state, milliseconds timeout = seconds(10)) {
+    return testing::WaitUntil([&] { return Status(run).state == state; }, timeout,
+                              milliseconds(10));
+  }
+  std::vector<std::string> Performed(const std::string& member) {
+    std::lock_guard lock(states_[member]->mutex);
+    std::vector<std::string> names;
+    for (const auto& request : states_[member]->performed)
+      names.push_back(std::string(ActionName(request.action)));
+    return names;
+  }
+  static AlertmanagerNotification Alert(const std::string& name, const std::string& status,
+                                        const std::string& starts_at = "2026-11-21T06:00:00Z") {
+    AlertmanagerNotification n;
+    n.version = "4";
+    n.status = status;
+    AlertmanagerAlert a;
+    a.status = status;
+    a.labels = {{"alertname", name}, {"ha_cluster", "edge"}, {"severity", "info"}};
+    a.starts_at = starts_at;
+    a.fingerprint = "fp-" + name;
+    n.alerts.push_back(a);
+    return n;
+  }
+
+  testing::TempDir dir_;
+  std::map<std::string, std::shared_ptr<testing::FakeMemberState>> states_;
+  DriverRegistry registry_;
+  CutoverConfig config_;
+  std::vector<ConfigError> errors_;
+  std::unique_ptr<MemberSet> members_;
+  Plan plan_;
+  FakePrometheus prometheus_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Engine> engine_;
+};
+
+const char* kDrainThenCutover = R"(plan: drain-then-cutover
+cluster: edge
+rollback:
+  alerts: [CutoverNewVersionUnhealthy]
+steps:
+  - name: take-fw1-out
+    action: disconnect
+    members: [fw1]
+    trigger: {alert: CutoverDrainComplete}
+    gates:
+      - name: drained
+        query: 'cutover_member_connections{ha_cluster="{{cluster}}",member="{{member}}"}'
+        condition: "< 10"
+        interval: 20ms
+    rollback:
+      - action: connect
+        members: [fw1]
+  - name: lower-fw2
+    action: set_priority
+    members: [fw2]
+    params: {priority: "50"}
+    trigger: manual
+    rollback:
+      - action: set_priority
+        members: [fw2]
+        params: {priority: "100"}
+)";
+
+TEST_F(EngineTest, TheCutoverWaitsForTheDrainGateAndSaysWhy) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  prometheus_.Set(kDrained, 37);
+  EngineReply started = engine_->StartRun("drain-then-cutover", "alice");
+  ASSERT_EQ(started.status, 201) << started.message;
+
+  ASSERT_EQ(engine_->OnAlerts(Alert("CutoverDrainComplete", "firing")).accepted, 1);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Status(started.run).steps[0].waiting_for ==
+               "gate drained: cutover_member_connections{ha_cluster=\"edge\",member=\"fw1\"} = "
+               "37, needs < 10";
+      },
+      seconds(5)))
+      << Status(started.run).steps[0].waiting_for;
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(Performed("fw1").empty()) << "fw1 was disconnected with 37 connections left";
+
+  prometheus_.Set(kDrained, 3);
+  ASSERT_TRUE(testing::WaitUntil([&] { return Performed("fw1").size() == 1; }, seconds(5)));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(started.run).steps[1].state == StepState::kWaitingTrigger; }, seconds(5)));
+  EXPECT_THAT(Status(started.run).steps[1].waiting_for,
+              HasSubstr("cutoverctl approve " + started.run + " lower-fw2"));
+
+  EXPECT_EQ(engine_->Approve(started.run, "lower-fw2", "bob").status, 200);
+  ASSERT_TRUE(WaitForState(started.run, RunState::kCompleted));
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority"));
+  EXPECT_EQ(states_["fw2"]->performed[0].params.at("priority"), "50");
+}
+
+TEST_F(EngineTest, NoGateDataMeansNoAction) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();  // the fake Prometheus knows no series: every query returns no data
+  EngineReply started = engine_->StartRun("drain-then-cutover", "alice");
+  engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(started.run).steps[0].waiting_for.find("returned no data") != std::string::npos; },
+      seconds(5)))
+      << Status(started.run).steps[0].waiting_for;
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(Performed("fw1").empty());
+}
+
+TEST_F(EngineTest, AnUnmeasurableGateBlocksTheRunAndItResumesWhenPrometheusReturns) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  prometheus_.Fail(kDrained, "Post \"http://127.0.0.1:9090/api/v1/query\": connection refused");
+  EngineReply started = engine_->StartRun("drain-then-cutover", "alice");
+  engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return Status(started.run).blocked; }, seconds(5)));
+  EXPECT_THAT(Status(started.run).reason, HasSubstr("blocked: gate drained"));
+  EXPECT_THAT(Status(started.run).reason, HasSubstr("connection refused"));
+  EXPECT_TRUE(Performed("fw1").empty());
+
+  prometheus_.Set(kDrained, 0);
+  ASSERT_TRUE(testing::WaitUntil([&] { return Performed("fw1").size() == 1; }, seconds(5)));
+  EXPECT_FALSE(Status(started.run).blocked);
+}
+
+TEST_F(EngineTest, RepeatedDeliveriesOfTheSameAlertActOnce) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  prometheus_.Set(kDrained, 0);
+  EngineReply started = engine_->StartRun("drain-then-cutover", "alice");
+  AlertIntake first = engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  AlertIntake again = engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  EXPECT_EQ(first.accepted, 1);
+  EXPECT_EQ(again.accepted, 0);
+  EXPECT_EQ(again.duplicates, 1);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(started.run).steps[1].state == StepState::kWaitingTrigger; }, seconds(5)));
+  engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  EXPECT_EQ(engine_->Approve(started.run, "lower-fw2", "bob").status, 200);
+  EXPECT_EQ(engine_->Approve(started.run, "lower-fw2", "bob").status, 200);  // idempotent
+  ASSERT_TRUE(WaitForState(started.run, RunState::kCompleted));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority"));
+}
+
+const char* kThreeSteps = R"(plan: three-steps
+cluster: edge
+rollback:
+  alerts: [CutoverNewVersionUnhealthy]
+steps:
+  - name: one
+    action: disconnect
+    members: [fw1]
+    rollback: [{action: connect, members: [fw1]}]
+  - name: two
+    action: set_priority
+    members: [fw2]
+    params: {priority: "50"}
+    rollback: [{action: set_priority, members: [fw2], params: {priority: "100"}}]
+  - name: soak
+    action: connect
+    members: [fw1]
+    trigger: manual
+)";
+
+TEST_F(EngineTest, ARollbackAlertDuringTheSoakUndoesCompletedStepsInReverse) {
+  LoadPlan(kThreeSteps);
+  StartEngine();
+  EngineReply run = engine_->StartRun("three-steps", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[2].state == StepState::kWaitingTrigger; }, seconds(5)));
+  ASSERT_EQ(engine_->OnAlerts(Alert("CutoverNewVersionUnhealthy", "firing")).accepted, 1);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect", "connect"));
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority", "set_priority"));
+  EXPECT_EQ(states_["fw2"]->performed[1].params.at("priority"), "100");
+  // Reverse order: fw2's compensation (step two) before fw1's (step one).
+  RunStatus st = Status(run.run);
+  ASSERT_TRUE(st.steps[1].finished_at && st.steps[0].finished_at);
+  EXPECT_EQ(st.steps[0].state, StepState::kCompensated);
+  EXPECT_EQ(st.steps[1].state, StepState::kCompensated);
+  EXPECT_EQ(st.steps[2].state, StepState::kWaitingTrigger);
+}
+
+TEST_F(EngineTest, AStepPastItsTimeoutRollsBack) {
+  LoadPlan(R"(plan: times-out
+cluster: edge
+steps:
+  - name: one
+    action: disconnect
+    members: [fw1]
+    rollback: [{action: connect, members: [fw1]}]
+  - name: wait-forever
+    action: connect
+    members: [fw2]
+    timeout: 300ms
+    gates:
+      - {name: never, query: 'vector(0)', condition: "> 1", interval: 20ms}
+)");
+  StartEngine();
+  prometheus_.Set("vector(0)", 0);
+  EngineReply run = engine_->StartRun("times-out", "alice");
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect", "connect"));
+  EXPECT_TRUE(Performed("fw2").empty());
+  EXPECT_THAT(Status(run.run).steps[1].error, HasSubstr("timed out after 300ms"));
+}
+
+TEST_F(EngineTest, AFailedVerificationGateRollsBack) {
+  LoadPlan(R"(plan: verify
+cluster: edge
+steps:
+  - name: move
+    action: set_priority
+    members: [fw1]
+    params: {priority: "50"}
+    gates:
+      - name: no-broken-sessions
+        query: 'broken_sessions'
+        condition: "== 0"
+        stage: after
+        failure_limit: 0
+        interval: 20ms
+    rollback: [{action: set_priority, members: [fw1], params: {priority: "150"}}]
+)");
+  StartEngine();
+  prometheus_.Set("broken_sessions", 4);
+  EngineReply run = engine_->StartRun("verify", "alice");
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("set_priority", "set_priority"));
+  EXPECT_THAT(Status(run.run).steps[0].error, HasSubstr("gate no-broken-sessions failed"));
+}
+
+TEST_F(EngineTest, PauseHoldsTheRunAndAbortEndsIt) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  prometheus_.Set(kDrained, 50);
+  EngineReply run = engine_->StartRun("drain-then-cutover", "alice");
+  EXPECT_EQ(engine_->StartRun("drain-then-cutover", "alice").status, 409)
+      << "one run per cluster at a time";
+  EXPECT_EQ(engine_->Pause(run.run, "bob").status, 200);
+  engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  prometheus_.Set(kDrained, 0);
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(Performed("fw1").empty()) << "a paused run acted";
+  EXPECT_EQ(Status(run.run).state, RunState::kPaused);
+  EXPECT_EQ(engine_->Abort(run.run, "bob").status, 200);
+  EXPECT_EQ(Status(run.run).state, RunState::kAborted);
+  EXPECT_EQ(engine_->Resume(run.run, "bob").status, 409);
+  EXPECT_EQ(engine_->StartRun("no-such-plan", "alice").status, 404);
+}
+
+TEST_F(EngineTest, ARestartNeitherRepeatsNorSkipsAStep) {
+  LoadPlan(kThreeSteps);
+  StartEngine();
+  EngineReply run = engine_->StartRun("three-steps", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[2].state == StepState::kWaitingTrigger; }, seconds(5)));
+  // The daemon stops and starts again from its journal.
+  StartEngine();
+  RunStatus after = Status(run.run);
+  EXPECT_EQ(after.state, RunState::kRunning);
+  EXPECT_EQ(after.steps[0].state, StepState::kDone);
+  EXPECT_EQ(after.steps[1].state, StepState::kDone);
+  EXPECT_EQ(engine_->Approve(run.run, "soak", "bob").status, 200);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect", "connect"));
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority"));
+}
+
+TEST_F(EngineTest, AnActionInFlightAtACrashIsNotRepeatedWhenItsAfterGateHolds) {
+  LoadPlan(R"(plan: in-flight
+cluster: edge
+steps:
+  - name: move
+    action: set_priority
+    members: [fw1]
+    params: {priority: "50"}
+    gates:
+      - {name: moved, query: 'fw1_priority', condition: "== 50", stage: after, interval: 20ms}
+)");
+  // The journal of a daemon killed while the action ran: started, never finished.
+  {
+    JournalOpenResult opened = Journal::Open(dir_.File("journal"));
+    std::string error;
+    for (JournalRecord r : {
+             JournalRecord{.type = RecordType::kRunStarted, .run = "r1", .plan = "in-flight",
+                           .plan_digest = plan_.digest, .cluster = "edge", .by = "alice"},
+             JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
+             JournalRecord{.type = RecordType::kActionStarted, .run = "r1", .step = "move",
+                           .member = "fw1", .detail = "set_priority"}}) {
+      r.at_ms = NowMillis();
+      ASSERT_TRUE(opened.journal->Append(EncodeRecord(r), &error)) << error;
+    }
+  }
+  prometheus_.Set("fw1_priority", 50);  // the action had taken effect before the crash
+  StartEngine();
+  ASSERT_TRUE(WaitForState("r1", RunState::kCompleted));
+  EXPECT_TRUE(Performed("fw1").empty()) << "the action was performed a second time";
+  EXPECT_THAT(Status("r1").steps[0].members_done, ElementsAre("fw1"));
+}
+
+TEST_F(EngineTest, AnActionInFlightIsRedoneWhenItDidNotTakeEffect) {
+  LoadPlan(R"(plan: in-flight
+cluster: edge
+steps:
+  - name: move
+    action: set_priority
+    members: [fw1]
+    params: {priority: "50"}
+    gates:
+      - {name: moved, query: 'fw1_priority', condition: "== 50", stage: after, interval: 20ms}
+)");
+  {
+    JournalOpenResult opened = Journal::Open(dir_.File("journal"));
+    std::string error;
+    for (JournalRecord r : {
+             JournalRecord{.type = RecordType::kRunStarted, .run = "r1", .plan = "in-flight",
+                           .plan_digest = plan_.digest, .cluster = "edge", .by = "alice"},
+             JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
+             JournalRecord{.type = RecordType::kActionStarted, .run = "r1", .step = "move",
+                           .member = "fw1", .detail = "set_priority"}}) {
+      r.at_ms = NowMillis();
+      ASSERT_TRUE(opened.journal->Append(EncodeRecord(r), &error)) << error;
+    }
+  }
+  prometheus_.Set("fw1_priority", 100);
+  StartEngine();
+  ASSERT_TRUE(testing::WaitUntil([&] { return Performed("fw1").size() == 1; }, seconds(5)));
+  prometheus_.Set("fw1_priority", 50);
+  ASSERT_TRUE(WaitForState("r1", RunState::kCompleted));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("set_priority"));
+}
+
+TEST_F(EngineTest, ARunWhosePlanChangedDoesNotContinue) {
+  LoadPlan(kThreeSteps);
+  StartEngine();
+  EngineReply run = engine_->StartRun("three-steps", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[2].state == StepState::kWaitingTrigger; }, seconds(5)));
+  plan_.digest = "edited";
+  StartEngine();
+  EXPECT_THAT(Status(run.run).reason, HasSubstr("changed since this run began"));
+  EXPECT_EQ(engine_->Approve(run.run, "soak", "bob").status, 409);
+  EXPECT_EQ(engine_->Abort(run.run, "bob").status, 200);
+}
+
+TEST_F(EngineTest, MetricsShowRunStepAndGateState) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  prometheus_.Set(kDrained, 37);
+  EngineReply run = engine_->StartRun("drain-then-cutover", "alice");
+  engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return !Status(run.run).steps[0].last_measurements.empty(); }, seconds(5)));
+  ExpositionWriter out;
+  engine_->WriteMetrics(out);
+  const std::string& text = out.text();
+  EXPECT_THAT(text, HasSubstr("cutover_run_state{ha_cluster=\"edge\",plan=\"drain-then-cutover\",run=\"" +
+                              run.run + "\",state=\"running\"} 1"));
+  EXPECT_THAT(text, HasSubstr("cutover_step_state{ha_cluster=\"edge\",plan=\"drain-then-cutover\","
+                              "step=\"take-fw1-out\",state=\"gating\"} 1"));
+  EXPECT_THAT(text, HasSubstr("cutover_gate_value{ha_cluster=\"edge\",plan=\"drain-then-cutover\","
+                              "step=\"take-fw1-out\",gate=\"drained\",member=\"fw1\"} 37"));
+  EXPECT_THAT(text, HasSubstr("cutover_gate_threshold{ha_cluster=\"edge\",plan=\"drain-then-cutover\","
+                              "step=\"take-fw1-out\",gate=\"drained\",member=\"fw1\"} 10"));
+  EXPECT_THAT(text, HasSubstr("cutover_gate_evaluations_total{ha_cluster=\"edge\",plan=\"drain-then-"
+                              "cutover\",step=\"take-fw1-out\",gate=\"drained\",phase=\"Failed\"}"));
+}
+
+}  // namespace
+}  // namespace cutover
