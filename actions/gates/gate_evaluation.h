@@ -40,6 +40,8 @@ struct GateTally {
   int inconclusives = 0;
   int consecutive_errors = 0;
 };
+// Pure: the tally after one more measurement. A non-Successful measurement resets
+// consecutive_successes; a non-Error one resets consecutive_errors.
 GateTally Count(GateTally tally, Phase phase);
 
 enum class GateVerdict { kPending, kPassed, kFailed, kError };
@@ -47,6 +49,14 @@ std::string_view VerdictName(GateVerdict verdict);  // "pending", "passed", ...
 
 // Pure: Passed once `samples` consecutive Successful measurements are in; Failed past
 // failure_limit or inconclusive_limit; Error past consecutive_error_limit; else Pending.
+// A limit of -1 never trips. Checked in this order:
+//  1. Failed first: failures and inconclusives only grow, so Failed is final, and a gate
+//     that has failed stays failed even if later samples succeed.
+//  2. Error next: it only holds while the latest measurements are errors.
+//  3. Passed: consecutive_successes >= max(samples, 1), so it needs the latest measurement
+//     to be Successful (never on no measurements, whatever samples says). That latest
+//     Successful measurement reset consecutive_errors, so Error and Passed never overlap.
+//  4. Pending otherwise.
 GateVerdict Assess(const GateSpec& gate, const GateTally& tally);
 
 // The sentence an operator reads in `cutoverctl status`, e.g.
