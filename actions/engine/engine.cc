@@ -84,9 +84,16 @@ std::vector<std::string> Engine::PlanNames() const {
   return names;
 }
 
-bool Engine::Record(JournalRecord record, std::string* error) {
+bool Engine::Record(JournalRecord record, std::string* error,
+                    std::unique_lock<std::mutex>* release) {
   record.at_ms = NowMillis();
-  if (!journal_.Append(EncodeRecord(record), error)) {
+  std::string encoded = EncodeRecord(record);
+  // Workers let go of the engine while the record is synced, so webhooks and other runs
+  // go on and concurrent records share one fsync (group commit).
+  if (release != nullptr) release->unlock();
+  bool written = journal_.Append(encoded, error);
+  if (release != nullptr) release->lock();
+  if (!written) {
     log::Error("journal write failed: not acting on the decision",
                {{"record", RecordTypeName(record.type)}, {"err", *error}});
     return false;
@@ -292,7 +299,7 @@ void Engine::Work(Run& run) {
                    .run = st.id,
                    .by = run.rollback_by,
                    .detail = "rolling back: " + run.rollback_why},
-                  &error))
+                  &error, &lock))
         WaitTick(lock);
       continue;
     }
@@ -326,7 +333,7 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
       if (spec.trigger.kind == TriggerKind::kAuto) {
         if (!Record({.type = RecordType::kTriggered, .run = st.id, .step = spec.name,
                      .by = "auto"},
-                    &error))
+                    &error, &lock))
           WaitTick(lock);
         return;
       }
@@ -335,7 +342,7 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
         if (it != firing_.end() && it->second) {
           if (!Record({.type = RecordType::kTriggered, .run = st.id, .step = spec.name,
                        .by = "alert " + spec.trigger.alertname},
-                      &error))
+                      &error, &lock))
             WaitTick(lock);
           return;
         }
@@ -392,7 +399,7 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
       if (failed) {
         FailStep(run, why, false);
       } else if (passed) {
-        Record({.type = RecordType::kStepDone, .run = st.id, .step = spec.name}, &error);
+        Record({.type = RecordType::kStepDone, .run = st.id, .step = spec.name}, &error, &lock);
       } else {
         step.waiting_for = why;
         WaitTick(lock);
@@ -450,7 +457,7 @@ void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<Ga
                 .step = step_name,
                 .measurement = m,
                 .verdict = std::string(VerdictName(p.verdict))},
-               &error);
+               &error, &lock);
       }
       GateProgress& p = run.gates[key];
       std::string explained =
@@ -516,7 +523,7 @@ bool Engine::RecheckInFlight(Run& run, const std::string& member,
               .step = spec.name,
               .measurement = m,
               .verdict = "recheck"},
-             &error);
+             &error, &lock);
       if (m.phase != Phase::kSuccessful) {
         *why = Explain(m);
         return false;
@@ -534,7 +541,7 @@ bool Engine::RecheckInFlight(Run& run, const std::string& member,
             .member = member,
             .detail = "not repeated: after the restart its after-gates already hold",
             .ok = true},
-           &error);
+           &error, &lock);
     return true;
   }
   std::string after_why = why;
@@ -573,7 +580,7 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
                  .step = spec.name,
                  .member = member,
                  .detail = std::string(ActionName(spec.action.action))},
-                &error)) {
+                &error, &lock)) {
       WaitTick(lock);
       return;
     }
@@ -597,7 +604,7 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
                  .member = member,
                  .detail = detail,
                  .ok = result.ok},
-                &error)) {
+                &error, &lock)) {
       WaitTick(lock);
       return;
     }
@@ -615,7 +622,7 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
     run.gates.clear();
     return;
   }
-  Record({.type = RecordType::kStepDone, .run = st.id, .step = spec.name}, &error);
+  Record({.type = RecordType::kStepDone, .run = st.id, .step = spec.name}, &error, &lock);
 }
 
 void Engine::FailStep(Run& run, const std::string& why, bool timed_out) {
@@ -663,7 +670,7 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
             .run = st.id,
             .step = spec.name,
             .detail = "nothing to undo"},
-           &error);
+           &error, &lock);
     return;
   }
   if (!spec.rollback_gates.empty()) {
@@ -700,7 +707,7 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
                    .step = spec.name,
                    .member = key,
                    .detail = std::string(ActionName(compensation.action))},
-                  &error)) {
+                  &error, &lock)) {
         WaitTick(lock);
         return;
       }
@@ -721,7 +728,7 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
               .member = key,
               .detail = result.ok ? result.output : result.error,
               .ok = result.ok},
-             &error);
+             &error, &lock);
       if (!result.ok) {
         Finish(run, RunState::kFailed,
                "compensation " + std::string(ActionName(compensation.action)) + " of step " +
@@ -731,7 +738,7 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
       }
     }
   }
-  Record({.type = RecordType::kStepCompensated, .run = st.id, .step = spec.name}, &error);
+  Record({.type = RecordType::kStepCompensated, .run = st.id, .step = spec.name}, &error, &lock);
 }
 
 void Engine::Finish(Run& run, RunState state, const std::string& why) {
@@ -897,9 +904,12 @@ EngineReply Engine::Rollback(const std::string& run_id, const std::string& by) {
 AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {
   AlertIntake intake;
   std::unique_lock lock(mutex_);
+  // Decide under the lock, journal without it (concurrent deliveries share fsyncs), then
+  // apply. A key being journaled by another request counts as a duplicate here.
+  std::vector<JournalRecord> decided;
   for (const AlertmanagerAlert& alert : notification.alerts) {
     std::string key = DeliveryKey(alert);
-    if (deliveries_.count(key)) {
+    if (deliveries_.count(key) || pending_deliveries_.count(key)) {
       ++intake.duplicates;
       continue;
     }
@@ -930,26 +940,41 @@ AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {
         }
       }
     }
-    std::string error;
-    if (!Record({.type = RecordType::kAlertReceived,
-                 .cluster = cluster,
-                 .detail = decision,
-                 .key = key,
-                 .alertname = alertname,
-                 .status = alert.status,
-                 .group_key = notification.group_key},
-                &error)) {
-      intake.status = 503;
-      intake.message = "could not journal the alert, retry later: " + error;
-      return intake;
-    }
-    log::Info("alert", {{"alertname", alertname},
-                        {"ha_cluster", cluster},
-                        {"status", alert.status},
-                        {"decision", decision}});
+    pending_deliveries_.insert(key);
+    decided.push_back({.type = RecordType::kAlertReceived,
+                       .at_ms = NowMillis(),
+                       .cluster = cluster,
+                       .detail = decision,
+                       .key = key,
+                       .alertname = alertname,
+                       .status = alert.status,
+                       .group_key = notification.group_key});
+  }
+  lock.unlock();
+  std::size_t written = 0;
+  std::string error;
+  for (const JournalRecord& record : decided) {
+    if (!journal_.Append(EncodeRecord(record), &error)) break;
+    ++written;
+  }
+  lock.lock();
+  for (std::size_t n = 0; n < decided.size(); ++n) {
+    pending_deliveries_.erase(decided[n].key);
+    if (n >= written) continue;
+    Apply(decided[n]);
+    log::Info("alert", {{"alertname", decided[n].alertname},
+                        {"ha_cluster", decided[n].cluster},
+                        {"status", decided[n].status},
+                        {"decision", decided[n].detail}});
     ++intake.accepted;
   }
   wake_.notify_all();
+  if (written < decided.size()) {
+    log::Error("journal write failed: alerts not accepted", {{"err", error}});
+    intake.status = 503;
+    intake.message = "could not journal the alert, retry later: " + error;
+    return intake;
+  }
   intake.message = std::to_string(intake.accepted) + " accepted, " +
                    std::to_string(intake.duplicates) + " already seen";
   return intake;

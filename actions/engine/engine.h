@@ -89,7 +89,10 @@ class Engine {
   const Plan* FindPlan(const std::string& name) const;
   Run* FindRun(const std::string& id);
   Run* ActiveRunOf(const std::string& cluster);
-  bool Record(JournalRecord record, std::string* error);  // journal; caller holds mutex_
+  // Journals the record, then applies it. The caller holds mutex_; with `release` it is
+  // let go during the fsync (and the caller must re-check state afterwards).
+  bool Record(JournalRecord record, std::string* error,
+              std::unique_lock<std::mutex>* release = nullptr);
   void Apply(const JournalRecord& record);                // state change; caller holds mutex_
   void StartWorker(Run& run);
   void Work(Run& run);
@@ -117,6 +120,7 @@ class Engine {
   bool stopping_ = false;
   std::vector<std::unique_ptr<Run>> runs_;  // in start order
   std::set<std::string> deliveries_;        // DeliveryKey of every alert already decided
+  std::set<std::string> pending_deliveries_;  // being journaled right now
   std::map<std::pair<std::string, std::string>, bool> firing_;  // (cluster, alertname)
   std::map<std::string, double> gate_evaluations_;  // "cluster|plan|step|gate|phase" -> count
   std::map<std::string, double> actions_total_;     // "cluster|action|result" -> count
