@@ -1,6 +1,8 @@
 // Alertmanager's webhook payload (version "4"), parsed strictly where cutover depends on
 // a field and tolerantly elsewhere: unknown fields are ignored, as Alertmanager keeps
-// adding them (truncatedAlerts, notification_reason, routeLabels, ...).
+// adding them (truncatedAlerts, notification_reason, routeLabels, ...). An optional field
+// that is null counts as absent (as for Go's decoder); a key repeated in one object is an
+// error, since readers disagree on which copy wins.
 #pragma once
 
 #include <map>
