@@ -1,8 +1,8 @@
 // cutover-actions: performs the steps of upgrade plans through the drivers when
 // Alertmanager or an operator says so, and only while each step's PromQL gates pass.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -165,12 +165,11 @@ int Main(int argc, char** argv) {
   engine.Start();
   std::string ports;
   for (int port : api.Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(port);
-  log::Info("cutover-actions listening",
-            {{"version", build_info::kVersion},
-             {"ports", ports},
-             {"journal", journal_file},
-             {"records", std::to_string(opened.records.size())},
-             {"prometheus", prometheus_url}});
+  log::Info("cutover-actions listening", {{"version", build_info::kVersion},
+                                          {"ports", ports},
+                                          {"journal", journal_file},
+                                          {"records", std::to_string(opened.records.size())},
+                                          {"prometheus", prometheus_url}});
   int received = 0;
   sigwait(&signals, &received);
   log::Info("shutting down", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});

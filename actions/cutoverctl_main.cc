@@ -3,9 +3,9 @@
 //   abort RUN, rollback RUN, check PLAN... (local validation, no daemon needed)
 // Exit codes: 0 done; 1 the daemon refused (4xx) or a plan has errors; 2 wrong usage;
 // 3 the daemon could not be reached or failed (5xx).
-#include <CLI/CLI.hpp>
 #include <rapidjson/document.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -97,11 +97,13 @@ void PrintStatusTable(const rapidjson::Document& doc) {
     if (!Str(run, "reason").empty()) std::printf("  why: %s\n", Str(run, "reason").c_str());
     for (rapidjson::SizeType i = 0; i < steps.Size(); ++i) {
       const auto& step = steps[i];
-      std::printf("  %s %2u. %-28s %s\n", i == current ? ">" : " ", i + 1,
-                  Str(step, "name").c_str(), Str(step, "state").c_str());
+      bool marker = i == current && !run.HasMember("finished_at");  // finished runs point nowhere
+      std::printf("  %s %2u. %-28s %s\n", marker ? ">" : " ", i + 1, Str(step, "name").c_str(),
+                  Str(step, "state").c_str());
       if (!Str(step, "waiting_for").empty())
         std::printf("        %s\n", Str(step, "waiting_for").c_str());
-      if (!Str(step, "error").empty()) std::printf("        error: %s\n", Str(step, "error").c_str());
+      if (!Str(step, "error").empty())
+        std::printf("        error: %s\n", Str(step, "error").c_str());
     }
   }
 }
@@ -122,7 +124,8 @@ int Main(int argc, char** argv) {
   if (const char* env = std::getenv("CUTOVER_TOKEN_FILE")) token_file = env;
   app.add_option("--url", client.url, "cutover-actions base URL (env CUTOVER_ACTIONS_URL)")
       ->capture_default_str();
-  app.add_option("--token-file", token_file, "File holding the bearer token (env CUTOVER_TOKEN_FILE)");
+  app.add_option("--token-file", token_file,
+                 "File holding the bearer token (env CUTOVER_TOKEN_FILE)");
 
   std::string run, step, plan, config_file = "cutover.yml";
   std::vector<std::string> plan_files;
@@ -207,8 +210,9 @@ int Main(int argc, char** argv) {
   }
   for (const auto& [verb, sub] : simple)
     if (sub->parsed())
-      return Report(client.Call("POST", "/api/v1/runs/" + verb, "{\"run\":" + JsonString(run) + "}"),
-                    client.url);
+      return Report(
+          client.Call("POST", "/api/v1/runs/" + verb, "{\"run\":" + JsonString(run) + "}"),
+          client.url);
   return kUsage;
 }
 

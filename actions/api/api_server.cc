@@ -33,9 +33,8 @@ HttpResponse Error(int status, const std::string& message) {
 }
 
 HttpResponse Reply(const EngineReply& reply) {
-  return HttpResponse::Json(reply.status,
-                            JsonMessage(reply.status < 300 ? "message" : "error", reply.message,
-                                        reply.run));
+  return HttpResponse::Json(reply.status, JsonMessage(reply.status < 300 ? "message" : "error",
+                                                      reply.message, reply.run));
 }
 
 // Reads {"key": "string", ...}; false with *error naming the field when it is not so.
@@ -45,7 +44,8 @@ bool ReadFields(const std::string& body, const std::vector<std::string>& require
   rapidjson::Document doc;
   doc.Parse(body.c_str(), body.size());
   std::string example = "{";
-  for (const auto& r : required) example += (example.size() > 1 ? ", " : "") + ("\"" + r + "\": \"...\"");
+  for (const auto& r : required)
+    example += (example.size() > 1 ? ", " : "") + ("\"" + r + "\": \"...\"");
   example += "}";
   if (doc.HasParseError() || !doc.IsObject()) {
     *error = "request body must be a JSON object like " + example;
@@ -99,15 +99,15 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options)
                         .Name("cutover_api_requests_total")
                         .Help("Operator API requests by command and HTTP status.")
                         .Register(*registry_)),
-      webhook_seconds_(prometheus::BuildHistogram()
-                           .Name("cutover_webhook_intake_duration_seconds")
-                           .Help("From webhook request to durable decision and answer.")
-                           .Register(*registry_)
-                           .Add({}, prometheus::Histogram::BucketBoundaries{
-                                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                        0.25, 1})),
-      server_(WebServerOptions{options_.listen_addresses, options_.threads,
-                               options_.max_body_bytes, 30000}) {
+      webhook_seconds_(
+          prometheus::BuildHistogram()
+              .Name("cutover_webhook_intake_duration_seconds")
+              .Help("From webhook request to durable decision and answer.")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                               0.025, 0.05, 0.1, 0.25, 1})),
+      server_(WebServerOptions{options_.listen_addresses, options_.threads, options_.max_body_bytes,
+                               30000}) {
   auto guarded = [this](auto handler) {
     return [this, handler](const HttpRequest& request) {
       if (!Authorized(request)) {
@@ -193,7 +193,7 @@ HttpResponse ApiServer::Webhook(const HttpRequest& request) {
   }
   AlertIntake intake = engine_.OnAlerts(parsed.value());
   webhook_requests_
-      .Add({{"outcome", intake.status != 200 ? "unavailable"
+      .Add({{"outcome", intake.status != 200  ? "unavailable"
                         : intake.accepted > 0 ? "accepted"
                                               : "duplicate"}})
       .Increment();
@@ -236,8 +236,8 @@ HttpResponse ApiServer::Command(const HttpRequest& request, const std::string& v
 HttpResponse ApiServer::Metrics() const {
   ExpositionWriter out;
   engine_.WriteMetrics(out);
-  out.Family("cutover_build_info", "Version, revision and compiler cutover was built from; always 1.",
-             "gauge");
+  out.Family("cutover_build_info",
+             "Version, revision and compiler cutover was built from; always 1.", "gauge");
   out.Sample("cutover_build_info",
              {{"version", build_info::kVersion},
               {"revision", build_info::kRevision},
@@ -252,8 +252,8 @@ HttpResponse ApiServer::Metrics() const {
 HttpResponse ApiServer::LandingPage() const {
   std::string html =
       "<!DOCTYPE html>\n<html><head><title>cutover actions</title></head><body>\n"
-      "<h1>cutover actions</h1>\n<p>Version " + std::string(build_info::kVersion) + " (" +
-      build_info::kRevision +
+      "<h1>cutover actions</h1>\n<p>Version " +
+      std::string(build_info::kVersion) + " (" + build_info::kRevision +
       ")</p>\n<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/-/healthy\">Health</a> "
       "&middot; <a href=\"/-/ready\">Ready</a></p>\n<p>Plans: ";
   bool first = true;
@@ -261,9 +261,10 @@ HttpResponse ApiServer::LandingPage() const {
     html += (first ? "" : ", ") + name;
     first = false;
   }
-  html += "</p>\n<p>API: POST /api/v1/alertmanager (Alertmanager webhook), GET /api/v1/runs, "
-          "POST /api/v1/runs, POST /api/v1/runs/{approve,pause,resume,abort,rollback}</p>\n"
-          "</body></html>\n";
+  html +=
+      "</p>\n<p>API: POST /api/v1/alertmanager (Alertmanager webhook), GET /api/v1/runs, "
+      "POST /api/v1/runs, POST /api/v1/runs/{approve,pause,resume,abort,rollback}</p>\n"
+      "</body></html>\n";
   return HttpResponse::Html(html);
 }
 

@@ -25,6 +25,8 @@ struct Engine::Run {
   bool rollback_requested = false;
   std::string rollback_by, rollback_why;
   QueryFunction query;  // the worker's own (a PrometheusClient belongs to one thread)
+  // In-flight re-check after a restart: not before then.
+  std::optional<std::chrono::steady_clock::time_point> recheck_from;
   std::thread worker;
 };
 
@@ -41,6 +43,18 @@ std::vector<GateSpec> GatesAt(const std::vector<GateSpec>& gates, GateStage stag
   for (const GateSpec& g : gates)
     if (g.stage == stage) out.push_back(g);
   return out;
+}
+
+// A step that was waiting or gating but never acted goes back to pending when its run
+// rolls back or ends: it will not run, and its "waiting for ..." would mislead.
+void ForgetUnstartedSteps(RunStatus& st) {
+  for (StepStatus& step : st.steps) {
+    bool waiting = step.state == StepState::kWaitingTrigger || step.state == StepState::kGating;
+    if (waiting && step.members_done.empty() && step.members_in_flight.empty()) {
+      step.state = StepState::kPending;
+      step.waiting_for.clear();
+    }
+  }
 }
 
 std::string ClusterOf(const AlertmanagerAlert& alert) {
@@ -128,10 +142,10 @@ void Engine::Apply(const JournalRecord& r) {
       run->plan = plan;
       for (const StepSpec& spec : plan->steps) run->status.steps.push_back({.name = spec.name});
     } else {
-      run->status.reason = plan == nullptr
-                               ? "plan '" + r.plan + "' is no longer loaded; abort this run"
-                               : "plan '" + r.plan +
-                                     "' changed since this run began; abort it and start anew";
+      run->status.reason =
+          plan == nullptr
+              ? "plan '" + r.plan + "' is no longer loaded; abort this run"
+              : "plan '" + r.plan + "' changed since this run began; abort it and start anew";
     }
     runs_.push_back(std::move(run));
     return;
@@ -186,6 +200,7 @@ void Engine::Apply(const JournalRecord& r) {
       step->finished_at = FromMillis(r.at_ms);
       return;
     case RecordType::kRollbackStarted:
+      ForgetUnstartedSteps(st);
       st.state = RunState::kRollingBack;
       st.reason = r.detail;
       st.blocked = false;
@@ -216,6 +231,7 @@ void Engine::Apply(const JournalRecord& r) {
       st.reason = "resumed by " + r.by;
       return;
     case RecordType::kRunFinished:
+      ForgetUnstartedSteps(st);
       if (auto state = ParseRunState(r.state)) st.state = *state;
       st.reason = r.detail;
       st.blocked = false;
@@ -277,9 +293,7 @@ void Engine::StartWorker(Run& run) {
   run.worker = std::thread([this, &run] { Work(run); });
 }
 
-void Engine::WaitTick(std::unique_lock<std::mutex>& lock) {
-  wake_.wait_for(lock, options_.tick);
-}
+void Engine::WaitTick(std::unique_lock<std::mutex>& lock) { wake_.wait_for(lock, options_.tick); }
 
 void Engine::Work(Run& run) {
   QueryFunction query = queries_();
@@ -308,8 +322,7 @@ void Engine::Work(Run& run) {
       continue;
     }
     if (st.current_step >= st.steps.size()) {
-      Finish(run, RunState::kCompleted,
-             "all " + std::to_string(st.steps.size()) + " steps done");
+      Finish(run, RunState::kCompleted, "all " + std::to_string(st.steps.size()) + " steps done");
       break;
     }
     AdvanceStep(run, lock);
@@ -331,8 +344,7 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
     case StepState::kPending:
     case StepState::kWaitingTrigger:
       if (spec.trigger.kind == TriggerKind::kAuto) {
-        if (!Record({.type = RecordType::kTriggered, .run = st.id, .step = spec.name,
-                     .by = "auto"},
+        if (!Record({.type = RecordType::kTriggered, .run = st.id, .step = spec.name, .by = "auto"},
                     &error, &lock))
           WaitTick(lock);
         return;
@@ -340,17 +352,19 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
       if (spec.trigger.kind == TriggerKind::kAlert) {
         auto it = firing_.find({st.cluster, spec.trigger.alertname});
         if (it != firing_.end() && it->second) {
-          if (!Record({.type = RecordType::kTriggered, .run = st.id, .step = spec.name,
+          if (!Record({.type = RecordType::kTriggered,
+                       .run = st.id,
+                       .step = spec.name,
                        .by = "alert " + spec.trigger.alertname},
                       &error, &lock))
             WaitTick(lock);
           return;
         }
-        step.waiting_for = "waiting for alert " + spec.trigger.alertname +
-                           " to fire for ha_cluster=" + st.cluster;
+        step.waiting_for =
+            "waiting for alert " + spec.trigger.alertname + " to fire for ha_cluster=" + st.cluster;
       } else {
-        step.waiting_for = "waiting for an operator's approval: cutoverctl approve " + st.id +
-                           " " + spec.name;
+        step.waiting_for =
+            "waiting for an operator's approval: cutoverctl approve " + st.id + " " + spec.name;
       }
       step.state = StepState::kWaitingTrigger;
       WaitTick(lock);
@@ -358,8 +372,9 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
 
     case StepState::kGating: {
       if (timed_out()) {
-        FailStep(run, "step " + spec.name + " timed out after " + FormatDuration(spec.timeout) +
-                          " before its gates passed; last: " + step.waiting_for,
+        FailStep(run,
+                 "step " + spec.name + " timed out after " + FormatDuration(spec.timeout) +
+                     " before its gates passed; last: " + step.waiting_for,
                  true);
         return;
       }
@@ -386,8 +401,9 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
 
     case StepState::kVerifying: {
       if (timed_out()) {
-        FailStep(run, "step " + spec.name + " timed out after " + FormatDuration(spec.timeout) +
-                          " before its after-gates passed; last: " + step.waiting_for,
+        FailStep(run,
+                 "step " + spec.name + " timed out after " + FormatDuration(spec.timeout) +
+                     " before its after-gates passed; last: " + step.waiting_for,
                  true);
         return;
       }
@@ -480,8 +496,10 @@ void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<Ga
   *passed = all_passed;
   *why = first_reason;
   st.blocked = blocked;
-  if (blocked) st.reason = "blocked: " + first_reason;
-  else if (st.reason.rfind("blocked: ", 0) == 0) st.reason.clear();
+  if (blocked)
+    st.reason = "blocked: " + first_reason;
+  else if (st.reason.rfind("blocked: ", 0) == 0)
+    st.reason.clear();
 }
 
 bool Engine::RecheckInFlight(Run& run, const std::string& member,
@@ -506,6 +524,18 @@ bool Engine::RecheckInFlight(Run& run, const std::string& member,
                        ") when cutover-actions stopped; it must answer its probe before "
                        "anything else happens: " +
                        probe.error;
+    WaitTick(lock);
+    return false;
+  }
+  // Prometheus may not have scraped since the action: judge only on data that is at least
+  // one after-gate interval younger than the restart.
+  std::vector<GateSpec> after_gates = GatesAt(spec.gates, GateStage::kAfter);
+  Duration fresh{0};
+  for (const GateSpec& g : after_gates) fresh = std::max(fresh, g.interval);
+  if (!run.recheck_from) run.recheck_from = Clock::now() + fresh;
+  if (Clock::now() < *run.recheck_from) {
+    step.waiting_for = "re-checking " + member + " after a restart: waiting " +
+                       FormatDuration(fresh) + " for fresh measurements";
     WaitTick(lock);
     return false;
   }
@@ -551,8 +581,8 @@ bool Engine::RecheckInFlight(Run& run, const std::string& member,
     step.members_in_flight.erase(member);
     return true;
   }
-  step.waiting_for = "re-checking " + member + " after a restart: " +
-                     (after_why.empty() ? why : after_why + "; " + why);
+  step.waiting_for = "re-checking " + member +
+                     " after a restart: " + (after_why.empty() ? why : after_why + "; " + why);
   WaitTick(lock);
   return false;
 }
@@ -610,8 +640,8 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
     }
     if (!result.ok) {
       FailStep(run,
-               std::string(ActionName(spec.action.action)) + " on " + member + " failed: " +
-                   result.error,
+               std::string(ActionName(spec.action.action)) + " on " + member +
+                   " failed: " + result.error,
                false);
       return;
     }
@@ -631,8 +661,7 @@ void Engine::FailStep(Run& run, const std::string& why, bool timed_out) {
   const std::string& step = st.steps[st.current_step].name;
   std::string error;
   if (st.steps[st.current_step].state != StepState::kFailed &&
-      !Record({.type = RecordType::kStepFailed, .run = st.id, .step = step, .detail = why},
-              &error))
+      !Record({.type = RecordType::kStepFailed, .run = st.id, .step = step, .detail = why}, &error))
     return;
   bool roll_back = timed_out ? plan.rollback.on_timeout : plan.rollback.on_gate_failure;
   if (roll_back) {
@@ -679,9 +708,9 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
     MeasureGates(run, *k, spec.rollback_gates, spec.action.members, lock, &passed, &failed, &why);
     if (st.state != RunState::kRollingBack) return;
     if (failed) {
-      Finish(run, RunState::kFailed,
-             "rollback of step " + spec.name + " stopped: " + why +
-                 "; the cluster needs an operator");
+      Finish(
+          run, RunState::kFailed,
+          "rollback of step " + spec.name + " stopped: " + why + "; the cluster needs an operator");
       return;
     }
     if (!passed) {
@@ -698,8 +727,9 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
       if (st.state != RunState::kRollingBack || stopping_) return;
       const MemberSet::Member* found = members_.Find(st.cluster, member);
       if (found == nullptr) {
-        Finish(run, RunState::kFailed, "compensation of step " + spec.name + ": member " + member +
-                                           " is not in the configuration");
+        Finish(run, RunState::kFailed,
+               "compensation of step " + spec.name + ": member " + member +
+                   " is not in the configuration");
         return;
       }
       if (!Record({.type = RecordType::kCompensationStarted,
@@ -748,9 +778,8 @@ void Engine::Finish(Run& run, RunState state, const std::string& why) {
               .detail = why,
               .state = std::string(RunStateName(state))},
              &error))
-    log::Info("run finished", {{"run", run.status.id},
-                               {"state", RunStateName(state)},
-                               {"why", why}});
+    log::Info("run finished",
+              {{"run", run.status.id}, {"state", RunStateName(state)}, {"why", why}});
   wake_.notify_all();
 }
 
@@ -772,13 +801,14 @@ EngineReply Engine::StartRun(const std::string& plan_name, const std::string& by
   if (plan == nullptr) {
     std::string names;
     for (const Plan& p : plans_) names += (names.empty() ? "" : ", ") + p.name;
-    return {404, "unknown plan '" + plan_name + "' (loaded: " + (names.empty() ? "none" : names) +
-                     ")"};
+    return {404,
+            "unknown plan '" + plan_name + "' (loaded: " + (names.empty() ? "none" : names) + ")"};
   }
   if (Run* active = ActiveRunOf(plan->cluster))
-    return {409, "cluster " + plan->cluster + " already has run " + active->status.id + " (" +
-                     std::string(RunStateName(active->status.state)) +
-                     "); finish, abort or roll it back first",
+    return {409,
+            "cluster " + plan->cluster + " already has run " + active->status.id + " (" +
+                std::string(RunStateName(active->status.state)) +
+                "); finish, abort or roll it back first",
             active->status.id};
   std::string id = NewRunId(*plan);
   std::string error;
@@ -814,14 +844,15 @@ EngineReply Engine::Approve(const std::string& run_id, const std::string& step_n
   if (!step_name.empty() && step_name != spec.name)
     return {409, "run " + run_id + " is at step " + spec.name + ", not " + step_name};
   if (spec.trigger.kind != TriggerKind::kManual)
-    return {409, "step " + spec.name + " does not wait for approval (it starts " +
-                     (spec.trigger.kind == TriggerKind::kAlert
-                          ? "on alert " + spec.trigger.alertname
-                          : std::string("by itself")) +
-                     ")"};
+    return {409,
+            "step " + spec.name + " does not wait for approval (it starts " +
+                (spec.trigger.kind == TriggerKind::kAlert ? "on alert " + spec.trigger.alertname
+                                                          : std::string("by itself")) +
+                ")"};
   if (step.state != StepState::kPending && step.state != StepState::kWaitingTrigger)
-    return {200, "step " + spec.name + " was already approved (" +
-                     std::string(StepStateName(step.state)) + ")",
+    return {200,
+            "step " + spec.name + " was already approved (" +
+                std::string(StepStateName(step.state)) + ")",
             run_id};
   std::string error;
   if (!Record({.type = RecordType::kTriggered,
@@ -840,7 +871,8 @@ EngineReply Engine::Pause(const std::string& run_id, const std::string& by) {
   if (run == nullptr) return {404, "no run " + run_id};
   if (IsFinished(run->status.state))
     return {409, "run " + run_id + " is " + std::string(RunStateName(run->status.state))};
-  if (run->status.state == RunState::kPaused) return {200, "run " + run_id + " is already paused", run_id};
+  if (run->status.state == RunState::kPaused)
+    return {200, "run " + run_id + " is already paused", run_id};
   std::string error;
   if (!Record({.type = RecordType::kPaused, .run = run_id, .by = by}, &error))
     return {503, "could not journal the pause: " + error};
@@ -852,10 +884,10 @@ EngineReply Engine::Resume(const std::string& run_id, const std::string& by) {
   Run* run = FindRun(run_id);
   if (run == nullptr) return {404, "no run " + run_id};
   if (run->status.state != RunState::kPaused)
-    return {IsFinished(run->status.state) ? 409 : 200,
-            "run " + run_id + " is " + std::string(RunStateName(run->status.state)) +
-                ", not paused",
-            run_id};
+    return {
+        IsFinished(run->status.state) ? 409 : 200,
+        "run " + run_id + " is " + std::string(RunStateName(run->status.state)) + ", not paused",
+        run_id};
   std::string error;
   if (!Record({.type = RecordType::kResumed, .run = run_id, .by = by}, &error))
     return {503, "could not journal the resume: " + error};
@@ -867,7 +899,8 @@ EngineReply Engine::Abort(const std::string& run_id, const std::string& by) {
   std::unique_lock lock(mutex_);
   Run* run = FindRun(run_id);
   if (run == nullptr) return {404, "no run " + run_id};
-  if (run->status.state == RunState::kAborted) return {200, "run " + run_id + " is already aborted", run_id};
+  if (run->status.state == RunState::kAborted)
+    return {200, "run " + run_id + " is already aborted", run_id};
   if (IsFinished(run->status.state))
     return {409, "run " + run_id + " is already " + std::string(RunStateName(run->status.state))};
   std::string error;
@@ -886,7 +919,8 @@ EngineReply Engine::Rollback(const std::string& run_id, const std::string& by) {
   Run* run = FindRun(run_id);
   if (run == nullptr) return {404, "no run " + run_id};
   RunStatus& st = run->status;
-  if (st.state == RunState::kRollingBack) return {200, "run " + run_id + " is already rolling back", run_id};
+  if (st.state == RunState::kRollingBack)
+    return {200, "run " + run_id + " is already rolling back", run_id};
   if (IsFinished(st.state) || run->plan == nullptr)
     return {409, "run " + run_id + " is " + std::string(RunStateName(st.state)) +
                      "; only an unfinished run can be rolled back"};
@@ -1049,9 +1083,9 @@ void Engine::WriteMetrics(ExpositionWriter& out) const {
            for (const auto& [cluster, run] : latest)
              for (const StepStatus& step : run->status.steps)
                if (step.triggered_at && step.finished_at)
-                 sample({{"ha_cluster", cluster}, {"plan", run->status.plan}, {"step", step.name}},
-                        std::chrono::duration<double>(*step.finished_at - *step.triggered_at)
-                            .count());
+                 sample(
+                     {{"ha_cluster", cluster}, {"plan", run->status.plan}, {"step", step.name}},
+                     std::chrono::duration<double>(*step.finished_at - *step.triggered_at).count());
          });
   auto each_measurement = [&](auto&& emit) {
     for (const auto& [cluster, run] : latest) {

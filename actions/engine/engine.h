@@ -93,7 +93,7 @@ class Engine {
   // let go during the fsync (and the caller must re-check state afterwards).
   bool Record(JournalRecord record, std::string* error,
               std::unique_lock<std::mutex>* release = nullptr);
-  void Apply(const JournalRecord& record);                // state change; caller holds mutex_
+  void Apply(const JournalRecord& record);  // state change; caller holds mutex_
   void StartWorker(Run& run);
   void Work(Run& run);
   // Each returns with mutex_ held; they release it while querying or acting.
@@ -118,8 +118,8 @@ class Engine {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::vector<std::unique_ptr<Run>> runs_;  // in start order
-  std::set<std::string> deliveries_;        // DeliveryKey of every alert already decided
+  std::vector<std::unique_ptr<Run>> runs_;    // in start order
+  std::set<std::string> deliveries_;          // DeliveryKey of every alert already decided
   std::set<std::string> pending_deliveries_;  // being journaled right now
   std::map<std::pair<std::string, std::string>, bool> firing_;  // (cluster, alertname)
   std::map<std::string, double> gate_evaluations_;  // "cluster|plan|step|gate|phase" -> count

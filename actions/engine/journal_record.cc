@@ -135,7 +135,8 @@ ParseResult<JournalRecord> DecodeRecord(std::string_view json) {
       known = true;
     }
   }
-  if (!known) return ParseResult<JournalRecord>::Error("unknown journal record type '" + type + "'");
+  if (!known)
+    return ParseResult<JournalRecord>::Error("unknown journal record type '" + type + "'");
   if (doc.HasMember("at") && doc["at"].IsInt64()) r.at_ms = doc["at"].GetInt64();
   r.run = Text(doc, "run");
   r.step = Text(doc, "step");
@@ -174,7 +175,8 @@ ParseResult<JournalRecord> DecodeRecord(std::string_view json) {
     measurement.condition = Text(m, "condition");
     measurement.message = Text(m, "message");
     if (m.HasMember("at") && m["at"].IsInt64())
-      measurement.at = std::chrono::system_clock::time_point(std::chrono::milliseconds(m["at"].GetInt64()));
+      measurement.at =
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(m["at"].GetInt64()));
     r.measurement = measurement;
   }
   return r;

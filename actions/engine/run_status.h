@@ -43,10 +43,10 @@ std::optional<StepState> ParseStepState(std::string_view name);
 struct StepStatus {
   std::string name;
   StepState state = StepState::kPending;
-  std::string waiting_for;  // the sentence an operator reads: which gate, which value
-  std::set<std::string> members_done;         // action finished ok, keyed (run, step, member)
-  std::set<std::string> members_in_flight;    // action started, not known finished
-  std::set<std::string> members_compensated;  // compensations finished ok
+  std::string waiting_for;             // the sentence an operator reads: which gate, which value
+  std::set<std::string> members_done;  // action finished ok, keyed (run, step, member)
+  std::set<std::string> members_in_flight;     // action started, not known finished
+  std::set<std::string> members_compensated;   // compensations finished ok
   std::vector<Measurement> last_measurements;  // latest per gate and member
   std::optional<std::chrono::system_clock::time_point> triggered_at;
   std::optional<std::chrono::system_clock::time_point> finished_at;
@@ -61,7 +61,7 @@ struct RunStatus {
   RunState state = RunState::kRunning;
   std::size_t current_step = 0;  // index into steps; == steps.size() when all are done
   std::vector<StepStatus> steps;
-  std::string reason;  // why the run is paused, blocked, rolling back or finished
+  std::string reason;    // why the run is paused, blocked, rolling back or finished
   bool blocked = false;  // a gate cannot be measured: nothing runs until it can
   std::string started_by;
   std::chrono::system_clock::time_point started_at;

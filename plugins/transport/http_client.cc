@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cstring>
 #include <mutex>
 
 namespace cutover {
@@ -87,6 +88,11 @@ HttpClientResponse HttpClient::Perform(const std::string& url, const std::string
   if (code != CURLE_OK) {
     response.error = std::string(curl_easy_strerror(code));
     if (error_buffer[0] != '\0') response.error += ": " + std::string(error_buffer);
+    // curl's text omits the system's reason ("Connection refused"), which operators know.
+    long os_errno = 0;
+    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    if (os_errno != 0)
+      response.error += " (" + std::string(std::strerror(static_cast<int>(os_errno))) + ")";
     response.body.clear();
     return response;
   }

@@ -15,10 +15,10 @@
 namespace cutover {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 // What "Prometheus" answers, per resolved query; unknown queries have no data.
 class FakePrometheus {
@@ -100,13 +100,9 @@ class EngineTest : public ::testing::Test {
     journal_ = std::move(opened.journal);
     EngineOptions options;
     options.tick = milliseconds(20);
-    engine_ = std::make_unique<Engine>(std::vector<Plan>{plan_}, *members_, *journal_,
-                                       [this] {
-                                         return [this](const std::string& q) {
-                                           return prometheus_.Query(q);
-                                         };
-                                       },
-                                       options);
+    engine_ = std::make_unique<Engine>(
+        std::vector<Plan>{plan_}, *members_, *journal_,
+        [this] { return [this](const std::string& q) { return prometheus_.Query(q); }; }, options);
     ASSERT_EQ(engine_->Replay(opened.records), "");
     engine_->Start();
   }
@@ -205,7 +201,8 @@ TEST_F(EngineTest, TheCutoverWaitsForTheDrainGateAndSaysWhy) {
   ASSERT_TRUE(testing::WaitUntil([&] { return Performed("fw1").size() == 1; }, seconds(5)));
   EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
   ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Status(started.run).steps[1].state == StepState::kWaitingTrigger; }, seconds(5)));
+      [&] { return Status(started.run).steps[1].state == StepState::kWaitingTrigger; },
+      seconds(5)));
   EXPECT_THAT(Status(started.run).steps[1].waiting_for,
               HasSubstr("cutoverctl approve " + started.run + " lower-fw2"));
 
@@ -221,7 +218,10 @@ TEST_F(EngineTest, NoGateDataMeansNoAction) {
   EngineReply started = engine_->StartRun("drain-then-cutover", "alice");
   engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
   ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Status(started.run).steps[0].waiting_for.find("returned no data") != std::string::npos; },
+      [&] {
+        return Status(started.run).steps[0].waiting_for.find("returned no data") !=
+               std::string::npos;
+      },
       seconds(5)))
       << Status(started.run).steps[0].waiting_for;
   std::this_thread::sleep_for(milliseconds(200));
@@ -255,7 +255,8 @@ TEST_F(EngineTest, RepeatedDeliveriesOfTheSameAlertActOnce) {
   EXPECT_EQ(again.accepted, 0);
   EXPECT_EQ(again.duplicates, 1);
   ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Status(started.run).steps[1].state == StepState::kWaitingTrigger; }, seconds(5)));
+      [&] { return Status(started.run).steps[1].state == StepState::kWaitingTrigger; },
+      seconds(5)));
   engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
   EXPECT_EQ(engine_->Approve(started.run, "lower-fw2", "bob").status, 200);
   EXPECT_EQ(engine_->Approve(started.run, "lower-fw2", "bob").status, 200);  // idempotent
@@ -300,7 +301,8 @@ TEST_F(EngineTest, ARollbackAlertDuringTheSoakUndoesCompletedStepsInReverse) {
   ASSERT_TRUE(st.steps[1].finished_at && st.steps[0].finished_at);
   EXPECT_EQ(st.steps[0].state, StepState::kCompensated);
   EXPECT_EQ(st.steps[1].state, StepState::kCompensated);
-  EXPECT_EQ(st.steps[2].state, StepState::kWaitingTrigger);
+  EXPECT_EQ(st.steps[2].state, StepState::kPending) << "the soak step never ran";
+  EXPECT_EQ(st.steps[2].waiting_for, "");
 }
 
 TEST_F(EngineTest, AStepPastItsTimeoutRollsBack) {
@@ -404,12 +406,19 @@ steps:
   {
     JournalOpenResult opened = Journal::Open(dir_.File("journal"));
     std::string error;
-    for (JournalRecord r : {
-             JournalRecord{.type = RecordType::kRunStarted, .run = "r1", .plan = "in-flight",
-                           .plan_digest = plan_.digest, .cluster = "edge", .by = "alice"},
-             JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
-             JournalRecord{.type = RecordType::kActionStarted, .run = "r1", .step = "move",
-                           .member = "fw1", .detail = "set_priority"}}) {
+    for (JournalRecord r :
+         {JournalRecord{.type = RecordType::kRunStarted,
+         .run = "r1",
+         .plan = "in-flight",
+         .plan_digest = plan_.digest,
+         .cluster = "edge",
+         .by = "alice"},
+          JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
+          JournalRecord{.type = RecordType::kActionStarted,
+          .run = "r1",
+          .step = "move",
+          .member = "fw1",
+          .detail = "set_priority"}}) {
       r.at_ms = NowMillis();
       ASSERT_TRUE(opened.journal->Append(EncodeRecord(r), &error)) << error;
     }
@@ -435,12 +444,19 @@ steps:
   {
     JournalOpenResult opened = Journal::Open(dir_.File("journal"));
     std::string error;
-    for (JournalRecord r : {
-             JournalRecord{.type = RecordType::kRunStarted, .run = "r1", .plan = "in-flight",
-                           .plan_digest = plan_.digest, .cluster = "edge", .by = "alice"},
-             JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
-             JournalRecord{.type = RecordType::kActionStarted, .run = "r1", .step = "move",
-                           .member = "fw1", .detail = "set_priority"}}) {
+    for (JournalRecord r :
+         {JournalRecord{.type = RecordType::kRunStarted,
+         .run = "r1",
+         .plan = "in-flight",
+         .plan_digest = plan_.digest,
+         .cluster = "edge",
+         .by = "alice"},
+          JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
+          JournalRecord{.type = RecordType::kActionStarted,
+          .run = "r1",
+          .step = "move",
+          .member = "fw1",
+          .detail = "set_priority"}}) {
       r.at_ms = NowMillis();
       ASSERT_TRUE(opened.journal->Append(EncodeRecord(r), &error)) << error;
     }
@@ -477,16 +493,19 @@ TEST_F(EngineTest, MetricsShowRunStepAndGateState) {
   ExpositionWriter out;
   engine_->WriteMetrics(out);
   const std::string& text = out.text();
-  EXPECT_THAT(text, HasSubstr("cutover_run_state{ha_cluster=\"edge\",plan=\"drain-then-cutover\",run=\"" +
-                              run.run + "\",state=\"running\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("cutover_run_state{ha_cluster=\"edge\",plan=\"drain-then-cutover\",run=\"" +
+                        run.run + "\",state=\"running\"} 1"));
   EXPECT_THAT(text, HasSubstr("cutover_step_state{ha_cluster=\"edge\",plan=\"drain-then-cutover\","
                               "step=\"take-fw1-out\",state=\"gating\"} 1"));
   EXPECT_THAT(text, HasSubstr("cutover_gate_value{ha_cluster=\"edge\",plan=\"drain-then-cutover\","
                               "step=\"take-fw1-out\",gate=\"drained\",member=\"fw1\"} 37"));
-  EXPECT_THAT(text, HasSubstr("cutover_gate_threshold{ha_cluster=\"edge\",plan=\"drain-then-cutover\","
-                              "step=\"take-fw1-out\",gate=\"drained\",member=\"fw1\"} 10"));
-  EXPECT_THAT(text, HasSubstr("cutover_gate_evaluations_total{ha_cluster=\"edge\",plan=\"drain-then-"
-                              "cutover\",step=\"take-fw1-out\",gate=\"drained\",phase=\"Failed\"}"));
+  EXPECT_THAT(text,
+              HasSubstr("cutover_gate_threshold{ha_cluster=\"edge\",plan=\"drain-then-cutover\","
+                        "step=\"take-fw1-out\",gate=\"drained\",member=\"fw1\"} 10"));
+  EXPECT_THAT(text,
+              HasSubstr("cutover_gate_evaluations_total{ha_cluster=\"edge\",plan=\"drain-then-"
+                        "cutover\",step=\"take-fw1-out\",gate=\"drained\",phase=\"Failed\"}"));
 }
 
 }  // namespace
