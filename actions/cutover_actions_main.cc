@@ -11,6 +11,7 @@
 #include "actions/api/api_server.h"
 #include "actions/plan/plan_loader.h"
 #include "common/build_info.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "plugins/builtin_drivers.h"
@@ -70,8 +71,7 @@ int Main(int argc, char** argv) {
   app.add_flag("--version", show_version, "Print version and exit");
   CLI11_PARSE(app, argc, argv);
   if (show_version) {
-    std::printf("cutover-actions %s (revision %s, %s)\n", build_info::kVersion,
-                build_info::kRevision, build_info::kCompiler);
+    PrintVersion("cutover-actions");
     return 0;
   }
   log::SetLevel(*log::ParseLevel(log_level));
@@ -140,12 +140,7 @@ int Main(int argc, char** argv) {
   if (!opened.warning.empty())
     log::Warn("journal repaired", {{"file", journal_file}, {"what", opened.warning}});
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  PrepareDaemonSignals();
 
   Duration query_timeout = *timeout;
   Engine engine(std::move(plans), members, *opened.journal, [prometheus_url, query_timeout] {
@@ -170,9 +165,8 @@ int Main(int argc, char** argv) {
                                           {"journal", journal_file},
                                           {"records", std::to_string(opened.records.size())},
                                           {"prometheus", prometheus_url}});
-  int received = 0;
-  sigwait(&signals, &received);
-  log::Info("shutting down", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  std::string signal_name = WaitForTerminationSignal();
+  log::Info("shutting down", {{"signal", signal_name}});
   api.Stop();
   engine.Stop();
   return 0;

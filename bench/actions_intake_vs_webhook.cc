@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "common/process.h"
 #include "common/strings.h"
 #include "plugins/transport/command_transport.h"
@@ -28,6 +29,12 @@
 
 namespace cutover::bench {
 namespace {
+
+using bench::CpuSeconds;
+using bench::Fixed;
+using bench::PeakRssMiB;
+using bench::Percentile;
+using bench::PrintRow;
 
 using Clock = std::chrono::steady_clock;
 using testing::BackgroundProcess;
@@ -46,37 +53,7 @@ struct Options {
   int syncs = 500;
 };
 
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-// Nearest-rank percentile of unsorted values; 0 for none.
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
-  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
-}
-
-// utime + stime of a process, all threads, in seconds.
-std::optional<double> CpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name, which may hold spaces, start after the last ')'.
-  auto close_paren = text.rfind(')');
-  if (close_paren == std::string::npos) return std::nullopt;
-  std::vector<std::string_view> fields =
-      SplitFields(std::string_view(text).substr(close_paren + 2));
-  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-  if (fields.size() < 13) return std::nullopt;
-  auto utime = ParseUint(fields[11]), stime = ParseUint(fields[12]);
-  if (!utime || !stime) return std::nullopt;
-  return static_cast<double>(*utime + *stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 // What one wrk run reports.
 struct WrkResult {
@@ -440,12 +417,6 @@ std::optional<SyncCost> MeasureRawSyncs(const std::string& file, int count) {
   double total_s = Millis(Clock::now() - begun) / 1000.0;
   close(fd);
   return SyncCost{Percentile(ms, 50), Percentile(ms, 99), count / total_s};
-}
-
-void PrintRow(const std::string& label, const std::string& ours, const std::string& peer,
-              const std::string& ratio = "", const std::string& target = "") {
-  std::printf("%-38s %15s %15s %10s  %s\n", label.c_str(), ours.c_str(), peer.c_str(),
-              ratio.c_str(), target.c_str());
 }
 
 std::string StampScript(const std::string& stamps) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "common/strings.h"
 #include "plugins/transport/http_client.h"
 #include "tests/support/background_process.h"
@@ -28,6 +29,12 @@
 
 namespace cutover::bench {
 namespace {
+
+using bench::CpuSeconds;
+using bench::Fixed;
+using bench::PeakRssMiB;
+using bench::Percentile;
+using bench::PrintRow;
 
 using Clock = std::chrono::steady_clock;
 using testing::BackgroundProcess;
@@ -71,37 +78,6 @@ class HeldSessions {
  private:
   std::vector<int> fds_;
 };
-
-// utime + stime of a process, all threads, in seconds.
-std::optional<double> CpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name, which may hold spaces, start after the last ')'.
-  auto close_paren = text.rfind(')');
-  if (close_paren == std::string::npos) return std::nullopt;
-  std::vector<std::string_view> fields =
-      SplitFields(std::string_view(text).substr(close_paren + 2));
-  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-  if (fields.size() < 13) return std::nullopt;
-  auto utime = ParseUint(fields[11]), stime = ParseUint(fields[12]);
-  if (!utime || !stime) return std::nullopt;
-  return static_cast<double>(*utime + *stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// Peak resident set (VmHWM) in MiB.
-std::optional<double> PeakRssMiB(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!StartsWith(line, "VmHWM:")) continue;
-    auto fields = SplitFields(std::string_view(line).substr(6));
-    if (fields.empty()) return std::nullopt;
-    auto kib = ParseUint(fields[0]);
-    if (!kib) return std::nullopt;
-    return static_cast<double>(*kib) / 1024.0;
-  }
-  return std::nullopt;
-}
 
 struct Measurement {
   double wall_median_ms = 0, wall_p90_ms = 0;
@@ -226,18 +202,6 @@ double ConnectionsReported(const std::string& metrics) {
     if (value) sum += *value;
   }
   return sum;
-}
-
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-void PrintRow(const std::string& label, const std::string& ours, const std::string& peer,
-              const std::string& ratio = "", const std::string& target = "") {
-  std::printf("%-30s %16s %16s %10s  %s\n", label.c_str(), ours.c_str(), peer.c_str(),
-              ratio.c_str(), target.c_str());
 }
 
 int Run(const Options& options) {

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/build_info.h"
+
 namespace cutover {
 
 void ExpositionWriter::Family(std::string_view name, std::string_view help, std::string_view type) {
@@ -81,6 +83,16 @@ void ExpositionWriter::MemberSample(std::string_view name, std::string_view clus
   if (!extra2.first.empty()) Label(extra2.first, extra2.second, false);
   text_ += '}';
   Value(value);
+}
+
+void WriteBuildInfo(ExpositionWriter& out) {
+  out.Family("cutover_build_info",
+             "Version, revision and compiler cutover was built from; always 1.", "gauge");
+  out.Sample("cutover_build_info",
+             {{"version", build_info::kVersion},
+              {"revision", build_info::kRevision},
+              {"compiler", build_info::kCompiler}},
+             1);
 }
 
 }  // namespace cutover

@@ -30,4 +30,7 @@ class ExpositionWriter {
   std::string text_;
 };
 
+// cutover_build_info{version,revision,compiler} 1, for every cutover daemon.
+void WriteBuildInfo(ExpositionWriter& out);
+
 }  // namespace cutover

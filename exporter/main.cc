@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/build_info.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "exporter/exporter.h"
 #include "plugins/builtin_drivers.h"
@@ -89,8 +90,7 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (show_version) {
-    std::printf("cutover-exporter %s (revision %s, %s)\n", build_info::kVersion,
-                build_info::kRevision, build_info::kCompiler);
+    PrintVersion("cutover-exporter");
     return 0;
   }
   log::SetLevel(*log::ParseLevel(log_level));
@@ -127,13 +127,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
-  // Signals are taken synchronously by sigwait below, never by a handler.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  PrepareDaemonSignals();
 
   ExporterOptions options;
   options.listen_addresses = listen;
@@ -152,9 +146,8 @@ int Main(int argc, char** argv) {
                                            {"config", config_file},
                                            {"members", std::to_string(member_count)},
                                            {"ports", ports}});
-  int received = 0;
-  sigwait(&signals, &received);
-  log::Info("shutting down", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  std::string signal_name = WaitForTerminationSignal();
+  log::Info("shutting down", {{"signal", signal_name}});
   exporter.Stop();
   return 0;
 }

@@ -3,8 +3,6 @@
 #include <functional>
 #include <optional>
 
-#include "common/build_info.h"
-
 namespace cutover {
 namespace {
 
@@ -109,16 +107,6 @@ void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter
                  }},
                 out);
   }
-}
-
-void WriteBuildInfo(ExpositionWriter& out) {
-  out.Family("cutover_build_info",
-             "Version, revision and compiler cutover was built from; always 1.", "gauge");
-  out.Sample("cutover_build_info",
-             {{"version", build_info::kVersion},
-              {"revision", build_info::kRevision},
-              {"compiler", build_info::kCompiler}},
-             1);
 }
 
 }  // namespace cutover

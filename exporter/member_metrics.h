@@ -14,7 +14,4 @@ namespace cutover {
 // Families without samples are left out.
 void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter& out);
 
-// cutover_build_info{version,revision,compiler} 1
-void WriteBuildInfo(ExpositionWriter& out);
-
 }  // namespace cutover

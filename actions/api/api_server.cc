@@ -236,13 +236,7 @@ HttpResponse ApiServer::Command(const HttpRequest& request, const std::string& v
 HttpResponse ApiServer::Metrics() const {
   ExpositionWriter out;
   engine_.WriteMetrics(out);
-  out.Family("cutover_build_info",
-             "Version, revision and compiler cutover was built from; always 1.", "gauge");
-  out.Sample("cutover_build_info",
-             {{"version", build_info::kVersion},
-              {"revision", build_info::kRevision},
-              {"compiler", build_info::kCompiler}},
-             1);
+  WriteBuildInfo(out);
   HttpResponse response;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   response.body = prometheus::TextSerializer().Serialize(registry_->Collect()) + out.text();

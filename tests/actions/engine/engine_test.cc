@@ -107,6 +107,29 @@ class EngineTest : public ::testing::Test {
     engine_->Start();
   }
 
+  // The journal of a daemon killed while fw1's set_priority ran: started, never finished.
+  void WriteJournalOfAKillDuringTheAction() {
+    JournalOpenResult opened = Journal::Open(dir_.File("journal"));
+    ASSERT_NE(opened.journal, nullptr) << opened.error;
+    std::string error;
+    for (JournalRecord r :
+         {JournalRecord{.type = RecordType::kRunStarted,
+         .run = "r1",
+         .plan = "in-flight",
+         .plan_digest = plan_.digest,
+         .cluster = "edge",
+         .by = "alice"},
+          JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
+          JournalRecord{.type = RecordType::kActionStarted,
+          .run = "r1",
+          .step = "move",
+          .member = "fw1",
+          .detail = "set_priority"}}) {
+      r.at_ms = NowMillis();
+      ASSERT_TRUE(opened.journal->Append(EncodeRecord(r), &error)) << error;
+    }
+  }
+
   RunStatus Status(const std::string& run) {
     for (const RunStatus& s : engine_->Runs())
       if (s.id == run) return s;
@@ -402,27 +425,7 @@ steps:
     gates:
       - {name: moved, query: 'fw1_priority', condition: "== 50", stage: after, interval: 20ms}
 )");
-  // The journal of a daemon killed while the action ran: started, never finished.
-  {
-    JournalOpenResult opened = Journal::Open(dir_.File("journal"));
-    std::string error;
-    for (JournalRecord r :
-         {JournalRecord{.type = RecordType::kRunStarted,
-         .run = "r1",
-         .plan = "in-flight",
-         .plan_digest = plan_.digest,
-         .cluster = "edge",
-         .by = "alice"},
-          JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
-          JournalRecord{.type = RecordType::kActionStarted,
-          .run = "r1",
-          .step = "move",
-          .member = "fw1",
-          .detail = "set_priority"}}) {
-      r.at_ms = NowMillis();
-      ASSERT_TRUE(opened.journal->Append(EncodeRecord(r), &error)) << error;
-    }
-  }
+  WriteJournalOfAKillDuringTheAction();
   prometheus_.Set("fw1_priority", 50);  // the action had taken effect before the crash
   StartEngine();
   ASSERT_TRUE(WaitForState("r1", RunState::kCompleted));
@@ -441,26 +444,7 @@ steps:
     gates:
       - {name: moved, query: 'fw1_priority', condition: "== 50", stage: after, interval: 20ms}
 )");
-  {
-    JournalOpenResult opened = Journal::Open(dir_.File("journal"));
-    std::string error;
-    for (JournalRecord r :
-         {JournalRecord{.type = RecordType::kRunStarted,
-         .run = "r1",
-         .plan = "in-flight",
-         .plan_digest = plan_.digest,
-         .cluster = "edge",
-         .by = "alice"},
-          JournalRecord{.type = RecordType::kTriggered, .run = "r1", .step = "move", .by = "auto"},
-          JournalRecord{.type = RecordType::kActionStarted,
-          .run = "r1",
-          .step = "move",
-          .member = "fw1",
-          .detail = "set_priority"}}) {
-      r.at_ms = NowMillis();
-      ASSERT_TRUE(opened.journal->Append(EncodeRecord(r), &error)) << error;
-    }
-  }
+  WriteJournalOfAKillDuringTheAction();
   prometheus_.Set("fw1_priority", 100);
   StartEngine();
   ASSERT_TRUE(testing::WaitUntil([&] { return Performed("fw1").size() == 1; }, seconds(5)));
