@@ -125,6 +125,10 @@ void Engine::Apply(const JournalRecord& r) {
         run->rollback_requested = true;
         run->rollback_by = "alert " + r.alertname;
         run->rollback_why = "alert " + r.alertname + " fired for ha_cluster=" + r.cluster;
+        // A paused run does nothing, rollback included, until an operator acts.
+        if (run->status.state == RunState::kPaused)
+          run->status.reason += "; " + run->rollback_why +
+                                ": it rolls back when resumed (or run cutoverctl rollback)";
       }
     }
     return;

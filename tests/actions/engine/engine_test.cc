@@ -328,6 +328,23 @@ TEST_F(EngineTest, ARollbackAlertDuringTheSoakUndoesCompletedStepsInReverse) {
   EXPECT_EQ(st.steps[2].waiting_for, "");
 }
 
+TEST_F(EngineTest, APausedRunRollsBackOnlyWhenResumed) {
+  LoadPlan(kThreeSteps);
+  StartEngine();
+  EngineReply run = engine_->StartRun("three-steps", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[2].state == StepState::kWaitingTrigger; }, seconds(5)));
+  ASSERT_EQ(engine_->Pause(run.run, "bob").status, 200);
+  engine_->OnAlerts(Alert("CutoverNewVersionUnhealthy", "firing"));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(Status(run.run).state, RunState::kPaused);
+  EXPECT_THAT(Status(run.run).reason, HasSubstr("it rolls back when resumed"));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+  ASSERT_EQ(engine_->Resume(run.run, "bob").status, 200);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect", "connect"));
+}
+
 TEST_F(EngineTest, AStepPastItsTimeoutRollsBack) {
   LoadPlan(R"(plan: times-out
 cluster: edge
