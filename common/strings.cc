@@ -95,4 +95,20 @@ std::string Fnv1aHex(std::string_view data) {
   return buffer;
 }
 
+std::string QuoteCommandOutput(std::string_view text) {
+  constexpr std::size_t kMax = 160;
+  std::string shown;
+  for (char c : Trim(text).substr(0, kMax)) {
+    if (c == '\n') {
+      shown += "\\n";
+    } else if (c == '\t') {
+      shown += ' ';
+    } else {
+      shown.push_back(c);
+    }
+  }
+  if (Trim(text).size() > kMax) shown += "...";
+  return shown.empty() ? "nothing" : "'" + shown + "'";
+}
+
 }  // namespace cutover

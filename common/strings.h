@@ -20,6 +20,9 @@ std::string ToLower(std::string_view text);
 std::optional<std::uint64_t> ParseUint(std::string_view text);
 // Whole-string decimal number as Prometheus writes it, including NaN and +Inf/-Inf.
 std::optional<double> ParseDouble(std::string_view text);
+// What a command printed, for an error message: quoted, on one line, at most 160
+// characters; "nothing" for empty output.
+std::string QuoteCommandOutput(std::string_view text);
 // Stable 64-bit FNV-1a digest as 16 hex digits. Used to see that something changed,
 // not to resist an attacker.
 std::string Fnv1aHex(std::string_view data);

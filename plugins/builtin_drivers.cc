@@ -2,6 +2,7 @@
 
 #include "plugins/checkpoint/checkpoint_driver_config.h"
 #include "plugins/exec/exec_driver_config.h"
+#include "plugins/frr_bgp/frr_bgp_driver_config.h"
 #include "plugins/haproxy/haproxy_driver_config.h"
 #include "plugins/linux_fw/linux_fw_driver_config.h"
 
@@ -10,6 +11,7 @@ namespace cutover {
 void RegisterBuiltinDrivers(DriverRegistry& registry) {
   registry.Add(CheckpointDriverDescriptor());
   registry.Add(ExecDriverDescriptor());
+  registry.Add(FrrBgpDriverDescriptor());
   registry.Add(HaproxyDriverDescriptor());
   registry.Add(LinuxFwDriverDescriptor());
 }

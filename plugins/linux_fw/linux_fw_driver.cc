@@ -5,7 +5,7 @@
 
 #include "common/strings.h"
 #include "plugins/linux_fw/linux_fw_parsers.h"
-#include "plugins/linux_fw/linux_fw_probe_script.h"
+#include "plugins/transport/probe_script.h"
 
 namespace cutover {
 namespace {

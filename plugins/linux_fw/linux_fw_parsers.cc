@@ -171,22 +171,6 @@ bool ReadCacheLine(std::string_view line, ConntrackdCacheStats* cache, int* seen
 
 }  // namespace
 
-std::string QuoteCommandOutput(std::string_view text) {
-  constexpr std::size_t kMax = 160;
-  std::string shown;
-  for (char c : Trim(text).substr(0, kMax)) {
-    if (c == '\n') {
-      shown += "\\n";
-    } else if (c == '\t') {
-      shown += ' ';
-    } else {
-      shown.push_back(c);
-    }
-  }
-  if (Trim(text).size() > kMax) shown += "...";
-  return shown.empty() ? "nothing" : "'" + shown + "'";
-}
-
 ParseResult<std::uint64_t> ParseConntrackCount(std::string_view output) {
   auto count = ParseUint(Trim(output));
   if (!count)

@@ -16,10 +16,6 @@
 
 namespace cutover {
 
-// What a command printed, for an error message: quoted, on one line, bounded in length;
-// "nothing" for empty output.
-std::string QuoteCommandOutput(std::string_view text);
-
 // `conntrack -C`: the number of entries in the kernel's connection tracking table.
 ParseResult<std::uint64_t> ParseConntrackCount(std::string_view output);
 

@@ -17,10 +17,10 @@ TEST(DriverRegistry, RefusesADuplicateName) {
   EXPECT_THROW(registry.Add(testing::FakeDriverDescriptor(state)), std::logic_error);
 }
 
-TEST(DriverRegistry, BuiltinsAreTheFourPlatformDrivers) {
+TEST(DriverRegistry, BuiltinsAreThePlatformDrivers) {
   DriverRegistry registry;
   RegisterBuiltinDrivers(registry);
-  EXPECT_EQ(registry.Names(), "checkpoint, exec, haproxy, linux-fw");
+  EXPECT_EQ(registry.Names(), "checkpoint, exec, frr-bgp, haproxy, linux-fw");
   for (const auto& d : registry.All()) {
     EXPECT_FALSE(d.actions.empty()) << d.name << " declares no actions";
     EXPECT_FALSE(d.roles.empty()) << d.name << " declares no roles";

@@ -1,4 +1,4 @@
-#include "plugins/linux_fw/linux_fw_probe_script.h"
+#include "plugins/transport/probe_script.h"
 
 #include "common/strings.h"
 #include "plugins/transport/command_transport.h"

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "plugins/linux_fw/linux_fw_parsers.h"
+#include "common/parse_result.h"
 
 namespace cutover {
 

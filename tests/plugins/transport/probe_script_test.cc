@@ -1,6 +1,6 @@
 // The probe's one-round-trip script, run by a real /bin/sh: sections come back intact
 // whatever the commands print, and a cut-short answer is an error, not a partial probe.
-#include "plugins/linux_fw/linux_fw_probe_script.h"
+#include "plugins/transport/probe_script.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,0 +1,188 @@
+#include "plugins/frr_bgp/frr_bgp_parsers.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <map>
+
+#include "common/strings.h"
+
+namespace cutover {
+namespace {
+
+std::string Excerpt(std::string_view text) {
+  std::string flat(Trim(text).substr(0, 80));
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  return flat.empty() ? "nothing" : "'" + flat + "'";
+}
+
+ParseResult<rapidjson::Document> ParseObject(std::string_view json, const std::string& what) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError())
+    return ParseResult<rapidjson::Document>::Error(
+        what + " is not JSON (" + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+        std::to_string(doc.GetErrorOffset()) + "); it printed " + Excerpt(json));
+  if (!doc.IsObject())
+    return ParseResult<rapidjson::Document>::Error(
+        what + " printed JSON that is not an object: " + Excerpt(json));
+  return doc;
+}
+
+bool BoolMember(const rapidjson::Value& object, const char* name) {
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
+}  // namespace
+
+ParseResult<std::vector<BgpPath>> ParseBgpPrefixPaths(std::string_view json) {
+  using Result = ParseResult<std::vector<BgpPath>>;
+  auto parsed = ParseObject(json, "show bgp ipv4 unicast <prefix> json");
+  if (!parsed.ok()) return Result::Error(parsed.error());
+  const rapidjson::Document& doc = parsed.value();
+  std::vector<BgpPath> paths;
+  if (doc.ObjectEmpty()) return paths;
+  auto list = doc.FindMember("paths");
+  if (list == doc.MemberEnd() || !list->value.IsArray())
+    return Result::Error("show bgp ipv4 unicast <prefix> json has no \"paths\" list; it printed " +
+                         Excerpt(json));
+  for (const auto& p : list->value.GetArray()) {
+    if (!p.IsObject()) return Result::Error("a path in \"paths\" is not an object");
+    BgpPath path;
+    auto peer = p.FindMember("peer");
+    if (peer == p.MemberEnd() || !peer->value.IsObject() || !peer->value.HasMember("peerId") ||
+        !peer->value["peerId"].IsString())
+      return Result::Error("a path for the prefix has no \"peer\".\"peerId\" (FRR 8.x prints it)");
+    path.peer = peer->value["peerId"].GetString();
+    path.valid = BoolMember(p, "valid");
+    auto best = p.FindMember("bestpath");
+    path.best =
+        best != p.MemberEnd() && best->value.IsObject() && BoolMember(best->value, "overall");
+    auto pref = p.FindMember("locPrf");
+    if (pref != p.MemberEnd() && pref->value.IsUint())
+      path.local_preference = pref->value.GetUint();
+    auto aspath = p.FindMember("aspath");
+    if (aspath != p.MemberEnd() && aspath->value.IsObject() && aspath->value.HasMember("string") &&
+        aspath->value["string"].IsString())
+      path.as_path = aspath->value["string"].GetString();
+    paths.push_back(std::move(path));
+  }
+  return paths;
+}
+
+ParseResult<std::string> ParseBgpNeighborState(std::string_view json, const std::string& neighbor) {
+  using Result = ParseResult<std::string>;
+  auto parsed = ParseObject(json, "show bgp neighbors " + neighbor + " json");
+  if (!parsed.ok()) return Result::Error(parsed.error());
+  const rapidjson::Document& doc = parsed.value();
+  if (BoolMember(doc, "bgpNoSuchNeighbor"))
+    return Result::Error("the router has no BGP neighbor " + neighbor +
+                         " configured; set 'neighbor' to the member's address in the router's "
+                         "`router bgp` section");
+  auto entry = doc.FindMember(neighbor.c_str());
+  if (entry == doc.MemberEnd() || !entry->value.IsObject())
+    return Result::Error("show bgp neighbors " + neighbor + " json does not describe " + neighbor +
+                         "; it printed " + Excerpt(json));
+  auto state = entry->value.FindMember("bgpState");
+  if (state == entry->value.MemberEnd() || !state->value.IsString())
+    return Result::Error("show bgp neighbors " + neighbor + " json has no \"bgpState\"");
+  return std::string(state->value.GetString());
+}
+
+ParseResult<std::string> ParseFrrVersion(std::string_view output) {
+  constexpr std::string_view kProduct = "FRRouting ";
+  std::string_view first = Trim(output);
+  first = Trim(first.substr(0, first.find('\n')));
+  if (!StartsWith(first, kProduct))
+    return ParseResult<std::string>::Error(
+        "show version does not start with 'FRRouting <version>'; "
+        "it printed " +
+        Excerpt(output));
+  std::string_view rest = first.substr(kProduct.size());
+  std::string version(rest.substr(0, rest.find(' ')));
+  if (version.empty())
+    return ParseResult<std::string>::Error("show version names no version after 'FRRouting'");
+  return version;
+}
+
+ParseResult<std::string> MemberPolicyConfig(std::string_view running_config,
+                                            const std::vector<std::string>& route_maps,
+                                            const std::string& neighbor) {
+  auto lines = SplitLines(running_config);
+  bool ended = std::any_of(lines.begin(), lines.end(),
+                           [](std::string_view line) { return Trim(line) == "end"; });
+  if (!ended)
+    return ParseResult<std::string>::Error(
+        "show running-config did not end with 'end' (cut short, or not FRR?); it printed " +
+        Excerpt(running_config));
+  // Route-map blocks keyed by their header so the order FRR prints them in (which moves
+  // when an entry is edited) does not change the digest.
+  std::map<std::string, std::vector<std::string>> blocks;
+  std::vector<std::string> neighbor_lines;
+  std::string open;
+  const std::string neighbor_prefix = "neighbor " + neighbor + " ";
+  for (std::string_view raw : lines) {
+    std::string_view line = Trim(raw);
+    if (!open.empty()) {
+      if (line == "exit" || line == "!") {
+        open.clear();
+        continue;
+      }
+      std::string entry(line);
+      if (StartsWith(line, "set local-preference ")) entry = "set local-preference";
+      if (StartsWith(line, "set as-path prepend ")) entry = "set as-path prepend";
+      blocks[open].push_back(entry);
+      continue;
+    }
+    if (StartsWith(line, "route-map ")) {
+      auto fields = SplitFields(line);
+      if (fields.size() >= 2 &&
+          std::find(route_maps.begin(), route_maps.end(), fields[1]) != route_maps.end()) {
+        open = std::string(line);
+        blocks[open];
+      }
+      continue;
+    }
+    if (StartsWith(line, neighbor_prefix)) neighbor_lines.emplace_back(line);
+  }
+  std::string canonical;
+  for (const auto& line : neighbor_lines) canonical += line + "\n";
+  for (auto& [header, entries] : blocks) {
+    // A role move may add or remove the prepend line; keep the digest blind to that too.
+    entries.erase(std::remove(entries.begin(), entries.end(), "set as-path prepend"),
+                  entries.end());
+    std::sort(entries.begin(), entries.end());
+    canonical += header + "\n";
+    for (const auto& entry : entries) canonical += " " + entry + "\n";
+  }
+  return canonical;
+}
+
+BgpRoleDecision DecideBgpRole(const std::vector<BgpPath>& paths, const std::string& session_state,
+                              const std::string& neighbor, const std::string& prefix) {
+  if (session_state != "Established")
+    return {false, "down",
+            "BGP session with " + neighbor + " is " + session_state + ", not Established"};
+  const BgpPath* via = nullptr;
+  for (const auto& path : paths) {
+    if (path.peer == neighbor && path.valid && (!via || path.best)) via = &path;
+  }
+  if (!via)
+    return {false, "down",
+            "the router holds no valid path for " + prefix + " via " + neighbor +
+                " (is the member announcing it? does the route-map permit it?)"};
+  if (via->best) return {true, "active", "best path for " + prefix + " is via " + neighbor};
+  return {true, "standby", "valid non-best path for " + prefix + " via " + neighbor};
+}
+
+std::string FirstVtyshError(std::string_view output) {
+  for (std::string_view line : SplitLines(output)) {
+    std::string_view trimmed = Trim(line);
+    if (StartsWith(trimmed, "%")) return std::string(trimmed);
+  }
+  return {};
+}
+
+}  // namespace cutover
