@@ -1,6 +1,7 @@
 #include "common/process.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 
@@ -36,6 +37,18 @@ TEST(RunProcess, KillsTheProgramAndItsChildrenAtTheDeadline) {
   EXPECT_TRUE(r.timed_out);
   EXPECT_LT(took, std::chrono::seconds(5));
   EXPECT_NE(r.error.find("timed out"), std::string::npos);
+}
+
+// The daemons block SIGINT and SIGTERM for sigwait; programs they run must not inherit
+// that, or they could not be stopped the usual way.
+TEST(RunProcess, TheProgramStartsWithNoBlockedSignals) {
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  ProcessResult r = RunProcess({"grep", "SigBlk", "/proc/self/status"}, {});
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  EXPECT_EQ(r.out, "SigBlk:\t0000000000000000\n");
 }
 
 TEST(RunProcess, SaysWhyAProgramCannotStart) {
