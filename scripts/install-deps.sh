@@ -12,7 +12,7 @@ build_packages=(
 runtime_packages=(
   prometheus prometheus-alertmanager prometheus-haproxy-exporter
   openssh-server openssh-client haproxy keepalived conntrackd conntrack nftables
-  iproute2 procps psmisc curl
+  iproute2 procps psmisc curl frr
   wrk webhook
 )
 
