@@ -13,7 +13,7 @@ runtime_packages=(
   prometheus prometheus-alertmanager prometheus-haproxy-exporter
   openssh-server openssh-client haproxy keepalived conntrackd conntrack nftables
   iproute2 procps psmisc curl frr
-  wrk webhook
+  wrk webhook jq
 )
 
 missing=()

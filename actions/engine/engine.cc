@@ -491,10 +491,12 @@ void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<Ga
         return;
       }
       if (p.verdict == GateVerdict::kError) blocked = true;
-      if (first_reason.empty()) first_reason = explained;
-      if (p.verdict == GateVerdict::kPending && p.tally.consecutive_successes > 0)
-        first_reason += " (" + std::to_string(p.tally.consecutive_successes) + " of " +
-                        std::to_string(gate.samples) + " passing samples)";
+      if (first_reason.empty()) {
+        first_reason = explained;
+        if (p.verdict == GateVerdict::kPending && p.tally.consecutive_successes > 0)
+          first_reason += " (" + std::to_string(p.tally.consecutive_successes) + " of " +
+                          std::to_string(gate.samples) + " passing samples)";
+      }
     }
   }
   *passed = all_passed;

@@ -1,0 +1,455 @@
+#!/usr/bin/env bash
+# The active/standby upgrade of the lab's BGP pair, end to end, with live traffic:
+# lab, cutover-traffic, Prometheus (with alerts/cutover.rules.yml), Alertmanager
+# (alerts/alertmanager.yml), cutover-exporter and cutover-actions, then the plan
+# examples/plans/bgp-pair-upgrade.yml started with cutoverctl. Prints progress while it
+# runs and a summary at the end; removes everything on exit, also on Ctrl-C.
+#
+#   lab/run-upgrade.sh [--build-dir DIR] [--work-dir DIR] [--soak DURATION]
+#                      [--sessions N] [--rate N] [--timeout DURATION] [--keep]
+#                      [--exec-before-run CMD] [--exec-during-soak CMD]
+#
+# Builds nothing: the binaries must exist in --build-dir (default: build/). Needs root,
+# prometheus, prometheus-alertmanager, curl and jq. Outputs in --work-dir: summary.json,
+# traffic.json (the traffic report), status.json (the run), timeline.svg, endpoints.env
+# and every daemon's log. --timeout bounds the run (default 15m; the summary then says
+# run_state "timeout" and names what the current step waits for). For tests and demos,
+# --exec-before-run runs a shell command once everything is up, just before the run
+# starts, and --exec-during-soak once the soak step is under way; both see the lab's
+# lab.env and endpoints.env variables (PROMETHEUS_URL, ALERTMANAGER_URL, ...).
+set -euo pipefail
+
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=$REPO_DIR/build
+WORK_DIR=${TMPDIR:-/tmp}/co-upgrade
+SOAK=30s
+SESSIONS=1000
+RATE=20
+RUN_TIMEOUT=15m
+KEEP=0
+EXEC_BEFORE_RUN=
+EXEC_DURING_SOAK=
+OLD_VERSION=1.0.0
+NEW_VERSION=2.0.0
+CLUSTER=lab-fw
+PLAN=bgp-pair-upgrade
+# The traffic client's metrics reach the host over a veth of its own: the client
+# namespace has no management link, and the data path must carry only the service.
+METRICS_HOST_ADDR=172.31.251.1
+METRICS_CLIENT_ADDR=172.31.251.2
+METRICS_LINK=co-tmetrics
+
+log() { printf 'run-upgrade: %s\n' "$*" >&2; }
+die() {
+  log "$*"
+  exit 1
+}
+
+usage() {
+  awk 'NR > 1 && !/^#/ {exit} NR > 7 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"
+}
+
+seconds_of() {
+  local text=$1 total=0 part
+  [[ $text =~ ^([0-9]+[hms])+$ ]] || die "duration '$text': write e.g. 30s, 2m or 1h30m"
+  while [[ -n $text ]]; do
+    part=${text%%[hms]*}
+    case ${text:${#part}:1} in
+      h) total=$((total + part * 3600)) ;;
+      m) total=$((total + part * 60)) ;;
+      s) total=$((total + part)) ;;
+    esac
+    text=${text:$((${#part} + 1))}
+  done
+  echo "$total"
+}
+
+parse_options() {
+  while (($#)); do
+    case $1 in
+      --build-dir) BUILD_DIR=${2:?--build-dir needs a directory} && shift ;;
+      --work-dir) WORK_DIR=${2:?--work-dir needs a directory} && shift ;;
+      --soak) SOAK=${2:?--soak needs a duration} && shift ;;
+      --sessions) SESSIONS=${2:?--sessions needs a number} && shift ;;
+      --rate) RATE=${2:?--rate needs a number} && shift ;;
+      --timeout) RUN_TIMEOUT=${2:?--timeout needs a duration} && shift ;;
+      --keep) KEEP=1 ;;
+      --exec-before-run) EXEC_BEFORE_RUN=${2:?--exec-before-run needs a command} && shift ;;
+      --exec-during-soak) EXEC_DURING_SOAK=${2:?--exec-during-soak needs a command} && shift ;;
+      -h | --help) usage && exit 0 ;;
+      *) die "unknown option '$1' (see --help)" ;;
+    esac
+    shift
+  done
+  [[ $SESSIONS =~ ^[0-9]+$ ]] || die "--sessions $SESSIONS: give a whole number"
+  [[ $RATE =~ ^[0-9]+$ ]] || die "--rate $RATE: give a whole number of new sessions per second"
+  SOAK_SECONDS=$(seconds_of "$SOAK")
+  ((SOAK_SECONDS >= 1)) || die "--soak $SOAK: give at least 1s"
+  RUN_TIMEOUT_SECONDS=$(seconds_of "$RUN_TIMEOUT")
+  ((EUID == 0)) || die "run as root: the lab creates network namespaces"
+  local tool
+  for tool in prometheus prometheus-alertmanager curl jq; do
+    command -v "$tool" >/dev/null || die "$tool is missing; run scripts/install-deps.sh"
+  done
+  for tool in exporter/cutover-exporter actions/cutover-actions actions/cutoverctl \
+    lab/traffic/cutover-traffic; do
+    [[ -x $BUILD_DIR/$tool ]] || die "$BUILD_DIR/$tool is missing; build first (cmake --build $BUILD_DIR)"
+  done
+  mkdir -p "$WORK_DIR"
+  WORK_DIR=$(cd "$WORK_DIR" && pwd)
+}
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    ss -Htln "sport = :$port" | grep -q . || break
+  done
+  echo "$port"
+}
+
+PIDS=()
+start() {
+  local name=$1
+  shift
+  "$@" >"$WORK_DIR/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+
+cleanup() {
+  local status=$? pid
+  trap - EXIT INT TERM
+  if ((KEEP)); then
+    log "--keep: leaving the lab and daemons running (pids ${PIDS[*]:-}); stop with: kill ${PIDS[*]:-}; $REPO_DIR/lab/lab.sh down"
+    exit "$status"
+  fi
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if ((LAB_STARTED)); then "$REPO_DIR/lab/lab.sh" down >/dev/null 2>&1 || log "lab.sh down failed; run it by hand"; fi
+  exit "$status"
+}
+
+wait_for() {
+  local seconds=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    ((SECONDS < deadline)) || die "timed out after ${seconds}s waiting for $what (logs in $WORK_DIR)"
+    sleep 0.5
+  done
+}
+
+prom_query() {
+  curl -fsS --max-time 5 "$PROM_URL/api/v1/query" --data-urlencode "query=$1" 2>/dev/null
+}
+
+prom_value() {
+  prom_query "$1" | jq -r '.data.result[0].value[1] // empty'
+}
+
+start_lab() {
+  LAB_STARTED=1
+  "$REPO_DIR/lab/lab.sh" up --state-dir "$WORK_DIR/lab" --version "$OLD_VERSION" >"$WORK_DIR/lab.log" 2>&1 ||
+    die "lab.sh up failed: $(tail -n 3 "$WORK_DIR/lab.log")"
+  STATE_DIR=$WORK_DIR/lab
+  # shellcheck source=/dev/null
+  source "$STATE_DIR/lab.env"
+  ip link add "$METRICS_LINK" type veth peer name tmetrics netns "$LAB_CLIENT_NS"
+  ip addr add "$METRICS_HOST_ADDR/30" dev "$METRICS_LINK"
+  ip link set "$METRICS_LINK" up
+  ip -n "$LAB_CLIENT_NS" addr add "$METRICS_CLIENT_ADDR/30" dev tmetrics
+  ip -n "$LAB_CLIENT_NS" link set tmetrics up
+  log "lab up (state in $STATE_DIR)"
+}
+
+write_configs() {
+  local conf=$WORK_DIR/conf
+  mkdir -p "$conf"
+  sed "s#@STATE@#$STATE_DIR#g" "$REPO_DIR/examples/lab/cutover.yml" >"$conf/cutover.yml"
+  mkdir -p "$conf/plans"
+  sed -e "s#@LAB_SH@#$REPO_DIR/lab/lab.sh#g" -e "s#@OLD_VERSION@#$OLD_VERSION#g" \
+    -e "s#@NEW_VERSION@#$NEW_VERSION#g" -e "s#@SOAK_SAMPLES@#$SOAK_SECONDS#g" \
+    -e "s#@SOAK_TIMEOUT@#$((SOAK_SECONDS + 120))s#g" \
+    "$REPO_DIR/examples/plans/$PLAN.yml" >"$conf/plans/$PLAN.yml"
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$conf/actions.token"
+  chmod 600 "$conf/actions.token"
+  cp "$REPO_DIR/alerts/cutover.rules.yml" "$conf/cutover.rules.yml"
+  # Alertmanager: deliver to this run's cutover-actions within a second.
+  sed -e "s#http://127.0.0.1:10471/#http://127.0.0.1:$ACTIONS_PORT/#" \
+    -e "s#/etc/cutover/actions.token#$conf/actions.token#" \
+    -e "s#group_wait: [0-9]*s#group_wait: 1s#" -e "s#group_interval: [0-9]*[sm]#group_interval: 5s#" \
+    "$REPO_DIR/alerts/alertmanager.yml" >"$conf/alertmanager.yml"
+  cat >"$conf/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [$conf/cutover.rules.yml]
+alerting:
+  alertmanagers:
+    - static_configs: [{targets: ['127.0.0.1:$ALERTMANAGER_PORT']}]
+scrape_configs:
+  - job_name: cutover-exporter
+    scrape_interval: 2s
+    scrape_timeout: 2s
+    static_configs: [{targets: ['127.0.0.1:$EXPORTER_PORT']}]
+  - job_name: cutover-actions
+    static_configs: [{targets: ['127.0.0.1:$ACTIONS_PORT']}]
+  - job_name: cutover-traffic
+    static_configs: [{targets: ['$METRICS_CLIENT_ADDR:$TRAFFIC_PORT'], labels: {ha_cluster: $CLUSTER}}]
+EOF
+  # One probe must fit in the exporter's scrape.
+  sed -i 's#^  probe_timeout: .*#  probe_timeout: 1800ms#' "$conf/cutover.yml"
+  "$BUILD_DIR/actions/cutoverctl" check --config.file="$conf/cutover.yml" "$conf/plans/$PLAN.yml" >/dev/null ||
+    die "the plan does not load: $("$BUILD_DIR/actions/cutoverctl" check --config.file="$conf/cutover.yml" "$conf/plans/$PLAN.yml" 2>&1)"
+}
+
+traffic_ready() {
+  [[ $(curl -fsS --max-time 2 "http://$METRICS_CLIENT_ADDR:$TRAFFIC_PORT/metrics" 2>/dev/null |
+    awk '$1 == "cutover_traffic_sessions_open" {print $2 + 0}') == "$SESSIONS" ]]
+}
+
+start_traffic() {
+  local traffic=$BUILD_DIR/lab/traffic/cutover-traffic
+  start traffic-server ip netns exec "$LAB_SERVER_NS" "$traffic" server \
+    --listen "$LAB_SERVER_ADDR:$LAB_SERVICE_PORT"
+  sleep 0.5
+  start traffic-client ip netns exec "$LAB_CLIENT_NS" "$traffic" client \
+    --target "$LAB_SERVER_ADDR:$LAB_SERVICE_PORT" --sessions "$SESSIONS" \
+    --new-sessions-per-second "$RATE" --metrics-listen "$METRICS_CLIENT_ADDR:$TRAFFIC_PORT" \
+    --report "$WORK_DIR/traffic.json"
+  TRAFFIC_CLIENT_PID=${PIDS[-1]}
+  wait_for 60 "$SESSIONS sessions open through fw1" traffic_ready
+  log "traffic: $SESSIONS long sessions open, $RATE new sessions/s"
+}
+
+monitoring_ready() {
+  [[ $(prom_value 'count(cutover_member_up{ha_cluster="'$CLUSTER'"} == 1)') == 2 ]] &&
+    [[ -n $(prom_value 'ha_cluster_member:cutover_standby_parity:ratio{ha_cluster="'$CLUSTER'"}') ]] &&
+    [[ -n $(prom_value 'up{job="cutover-traffic"} == 1') ]] &&
+    [[ -n $(prom_value 'up{job="cutover-actions"} == 1') ]] &&
+    curl -fsS --max-time 2 "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready" >/dev/null 2>&1
+}
+
+start_monitoring() {
+  local conf=$WORK_DIR/conf
+  start exporter "$BUILD_DIR/exporter/cutover-exporter" --config.file="$conf/cutover.yml" \
+    --web.listen-address="127.0.0.1:$EXPORTER_PORT"
+  start actions "$BUILD_DIR/actions/cutover-actions" --config.file="$conf/cutover.yml" \
+    --plan.file="$conf/plans" --journal.file="$WORK_DIR/actions.journal" \
+    --prometheus.url="$PROM_URL" --web.listen-address="127.0.0.1:$ACTIONS_PORT" \
+    --web.auth-token-file="$conf/actions.token"
+  start alertmanager prometheus-alertmanager --config.file="$conf/alertmanager.yml" \
+    --storage.path="$WORK_DIR/alertmanager" --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" \
+    --cluster.listen-address=
+  start prometheus prometheus --config.file="$conf/prometheus.yml" \
+    --storage.tsdb.path="$WORK_DIR/prometheus" --web.listen-address="127.0.0.1:$PROM_PORT"
+  wait_for 60 "Prometheus to see both members, the parity ratio, traffic and cutover-actions" monitoring_ready
+  log "monitoring: Prometheus $PROM_URL, Alertmanager 127.0.0.1:$ALERTMANAGER_PORT, exporter 127.0.0.1:$EXPORTER_PORT, cutover-actions $CUTOVER_ACTIONS_URL"
+}
+
+ctl() { "$BUILD_DIR/actions/cutoverctl" "$@"; }
+
+run_hook() {
+  (
+    set -a
+    # shellcheck source=/dev/null
+    source "$STATE_DIR/lab.env"
+    # shellcheck source=/dev/null
+    source "$WORK_DIR/endpoints.env"
+    set +a
+    bash -c "$1"
+  ) >>"$WORK_DIR/hooks.log" 2>&1
+}
+
+# Remembers when each step's action began (first seen performing or later), to split a
+# step's time into its wait at the gates and the rest.
+declare -A ACTION_SEEN
+record_action_times() {
+  local name state now
+  now=$(date +%s.%N)
+  while read -r name state; do
+    [[ -n $name && -z ${ACTION_SEEN[$name]:-} ]] || continue
+    case $state in
+      performing | verifying | done | failed) ACTION_SEEN[$name]=$now ;;
+    esac
+  done < <(jq -r '.runs[0].steps[] | "\(.name) \(.state)"' "$WORK_DIR/status.json")
+}
+
+progress_line() {
+  jq -r '.runs[0] as $r
+    | ($r.steps | map(select(.state != "done" and .state != "pending" and .state != "compensated")) | first) as $s
+    | "run \($r.state)" + (if $s then ": step \($s.name) \($s.state)" +
+        (if ($s.waiting_for // "") != "" then ", waiting for \($s.waiting_for)" else "" end) else "" end)
+      + (if ($r.reason // "") != "" then " (\($r.reason))" else "" end)' "$WORK_DIR/status.json"
+}
+
+run_plan() {
+  local out started last_print=0 state line previous=
+  out=$(ctl start "$PLAN") || die "cutoverctl start $PLAN failed: $out"
+  RUN_ID=$(grep -oE "$PLAN-[0-9TZ]+" <<<"$out" | head -n 1)
+  [[ -n $RUN_ID ]] || RUN_ID=$(ctl status --json | jq -r '.runs[0].id')
+  log "started run $RUN_ID"
+  started=$SECONDS
+  while :; do
+    if ctl status "$RUN_ID" --json >"$WORK_DIR/status.json.tmp" 2>/dev/null; then
+      mv "$WORK_DIR/status.json.tmp" "$WORK_DIR/status.json"
+      record_action_times
+      state=$(jq -r '.runs[0].state' "$WORK_DIR/status.json")
+      line=$(progress_line)
+      if [[ $line != "$previous" ]] || ((SECONDS - last_print >= 10)); then
+        log "$(printf '%4ds' $((SECONDS - started))) $line"
+        last_print=$SECONDS
+        previous=$line
+      fi
+      case $state in completed | rolled_back | aborted | failed) break ;; esac
+      if [[ -n $EXEC_DURING_SOAK ]] &&
+        [[ $(jq -r '.runs[0].steps[] | select(.name == "soak") | .state' "$WORK_DIR/status.json") == verifying ]]; then
+        log "running --exec-during-soak: $EXEC_DURING_SOAK"
+        run_hook "$EXEC_DURING_SOAK" || log "--exec-during-soak failed"
+        EXEC_DURING_SOAK=
+      fi
+    fi
+    ((SECONDS - started < RUN_TIMEOUT_SECONDS)) || {
+      log "the run did not finish within $RUN_TIMEOUT; its status:"
+      ctl status "$RUN_ID" >&2 || true
+      RUN_STATE=timeout
+      return
+    }
+    sleep 1
+  done
+  RUN_STATE=$state
+  log "run $RUN_ID $RUN_STATE"
+}
+
+stop_traffic() {
+  # A few more echoes after the last step, so a session broken by it shows.
+  sleep 3
+  kill -TERM "$TRAFFIC_CLIENT_PID" 2>/dev/null || true
+  wait "$TRAFFIC_CLIENT_PID" 2>/dev/null || true
+  [[ -s $WORK_DIR/traffic.json ]] || die "the traffic client wrote no report ($WORK_DIR/traffic-client.log)"
+}
+
+# cutover_member_connections per member over the run, with each step's start marked.
+write_timeline() {
+  local start end series
+  start=$(jq -r '.runs[0].started_at - 20 | floor' "$WORK_DIR/status.json")
+  end=$(date +%s)
+  series=$(curl -fsS --max-time 10 "$PROM_URL/api/v1/query_range" \
+    --data-urlencode "query=cutover_member_connections{ha_cluster=\"$CLUSTER\"}" \
+    --data-urlencode "start=$start" --data-urlencode "end=$end" --data-urlencode "step=1" |
+    jq -r '.data.result[] | .metric.member as $m | .values[] | "S \($m) \(.[0]) \(.[1])"')
+  {
+    printf '%s\n' "$series"
+    jq -r '.runs[0].steps[] | select(.triggered_at != null) | "M \(.name) \(.triggered_at)"' "$WORK_DIR/status.json"
+  } | awk -v t0="$start" -v t1="$end" -v title="$PLAN run $RUN_ID: connections per member" '
+    $1 == "S" { n[$2]++; t[$2, n[$2]] = $3; v[$2, n[$2]] = $4; if ($4 > vmax) vmax = $4; members[$2] = 1 }
+    $1 == "M" { marks++; mname[marks] = $2; mt[marks] = $3 }
+    END {
+      W = 960; H = 420; L = 60; R = 20; T = 40; B = 60
+      if (vmax <= 0) vmax = 1
+      if (t1 <= t0) t1 = t0 + 1
+      printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", W, H
+      printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+      printf "<text x=\"%d\" y=\"20\" font-size=\"14\">%s</text>\n", L, title
+      printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, H - B, W - R, H - B
+      printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, T, L, H - B
+      for (i = 0; i <= 4; i++) {
+        y = H - B - i * (H - T - B) / 4
+        printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>\n", L - 4, y + 4, vmax * i / 4
+        printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", L, y, W - R, y
+      }
+      printf "<text x=\"%d\" y=\"%d\">seconds (the run starts at %d; dashed lines: steps triggered)</text>\n", L, H - 10, 20
+      for (s = 0; s <= 10; s++) {
+        x = L + s * (W - L - R) / 10
+        printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", x, H - B + 14, (t1 - t0) * s / 10
+      }
+      for (k = 1; k <= marks; k++) {
+        x = L + (mt[k] - t0) * (W - L - R) / (t1 - t0)
+        printf "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"4,3\"/>\n", x, T, x, H - B
+        printf "<text x=\"%.1f\" y=\"%d\" transform=\"rotate(-90 %.1f %d)\" fill=\"#555\">%d. %s</text>\n", x + 3, T + 4, x + 3, T + 4, k, mname[k]
+      }
+      split("#1f77b4 #d62728 #2ca02c #9467bd", colour, " ")
+      c = 0
+      for (m in members) {
+        c++
+        printf "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", colour[c]
+        for (i = 1; i <= n[m]; i++)
+          printf "%.1f,%.1f ", L + (t[m, i] - t0) * (W - L - R) / (t1 - t0), H - B - v[m, i] * (H - T - B) / vmax
+        printf "\"/>\n"
+        printf "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", W - R - 120 + (c - 1) * 50, 20, colour[c], m
+      }
+      printf "</svg>\n"
+    }' >"$WORK_DIR/timeline.svg"
+}
+
+write_summary() {
+  local seen=$WORK_DIR/action-seen.txt name
+  : >"$seen"
+  for name in "${!ACTION_SEEN[@]}"; do printf '%s %s\n' "$name" "${ACTION_SEEN[$name]}" >>"$seen"; done
+  jq -n --slurpfile traffic "$WORK_DIR/traffic.json" --slurpfile status "$WORK_DIR/status.json" \
+    --rawfile seen "$seen" --arg state "$RUN_STATE" --arg run "$RUN_ID" '
+    ($seen | split("\n") | map(select(length > 0) | split(" ") | {key: .[0], value: (.[1] | tonumber)}) | from_entries) as $acted
+    | $traffic[0] as $t
+    | {
+        run: $run,
+        run_state: $state,
+        run_reason: ($status[0].runs[0].reason // ""),
+        waiting_for: ([$status[0].runs[0].steps[] | select(.state != "done" and .state != "pending" and .state != "compensated") | "\(.name): \(.waiting_for)"] | first // ""),
+        sessions_target: $t.sessions_target,
+        sessions_kept: $t.sessions_open,
+        sessions_broken: $t.sessions_broken,
+        sessions_stalled: $t.sessions_stalled,
+        connects_ok: $t.connects_ok,
+        connects_failed: $t.connects_failed,
+        steps: [$status[0].runs[0].steps[] | {
+          name, state,
+          wait_seconds: (if .triggered_at and $acted[.name] then ($acted[.name] - .triggered_at) else null end),
+          duration_seconds: (if .triggered_at and .finished_at then (.finished_at - .triggered_at) else null end)
+        }]
+      }' >"$WORK_DIR/summary.json"
+  {
+    echo
+    echo "== $PLAN: run $RUN_ID $RUN_STATE"
+    jq -r 'select(.run_state != "completed") | "   \(.run_reason) \(.waiting_for)"' "$WORK_DIR/summary.json"
+    jq -r '"sessions kept \(.sessions_kept)/\(.sessions_target), broken \(.sessions_broken), stalled \(.sessions_stalled); connects \(.connects_ok) ok / \(.connects_failed) failed"' "$WORK_DIR/summary.json"
+    printf '%-22s %-12s %10s %10s\n' step state "wait (s)" "total (s)"
+    jq -r '.steps[] | [.name, .state, (if .wait_seconds then (.wait_seconds * 10 | round / 10 | tostring) else "-" end),
+      (if .duration_seconds then (.duration_seconds * 10 | round / 10 | tostring) else "-" end)] | @tsv' \
+      "$WORK_DIR/summary.json" | while IFS=$'\t' read -r a b c d; do printf '%-22s %-12s %10s %10s\n' "$a" "$b" "$c" "$d"; done
+    echo "timeline: $WORK_DIR/timeline.svg; summary: $WORK_DIR/summary.json; traffic report: $WORK_DIR/traffic.json"
+  } >&2
+}
+
+main() {
+  parse_options "$@"
+  LAB_STARTED=0
+  trap cleanup EXIT
+  trap 'log "interrupted"; exit 130' INT TERM
+  rm -rf "${WORK_DIR:?}"/{prometheus,alertmanager,actions.journal,traffic.json,status.json,summary.json,timeline.svg}
+  EXPORTER_PORT=$(free_port)
+  ACTIONS_PORT=$(free_port)
+  ALERTMANAGER_PORT=$(free_port)
+  PROM_PORT=$(free_port)
+  TRAFFIC_PORT=$(free_port)
+  PROM_URL=http://127.0.0.1:$PROM_PORT
+  export CUTOVER_ACTIONS_URL=http://127.0.0.1:$ACTIONS_PORT
+  export CUTOVER_TOKEN_FILE=$WORK_DIR/conf/actions.token
+  start_lab
+  write_configs
+  start_traffic
+  start_monitoring
+  printf 'PROMETHEUS_URL=%s\nALERTMANAGER_URL=http://127.0.0.1:%s\nCUTOVER_ACTIONS_URL=%s\nCUTOVER_TOKEN_FILE=%s\n' \
+    "$PROM_URL" "$ALERTMANAGER_PORT" "$CUTOVER_ACTIONS_URL" "$CUTOVER_TOKEN_FILE" >"$WORK_DIR/endpoints.env"
+  if [[ -n $EXEC_BEFORE_RUN ]]; then
+    log "running --exec-before-run: $EXEC_BEFORE_RUN"
+    run_hook "$EXEC_BEFORE_RUN" || die "--exec-before-run failed (see $WORK_DIR/hooks.log)"
+  fi
+  run_plan
+  stop_traffic
+  write_timeline || log "could not draw the timeline"
+  write_summary
+  [[ $RUN_STATE == completed ]]
+}
+
+main "$@"

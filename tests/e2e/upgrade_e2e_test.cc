@@ -1,0 +1,153 @@
+// The active/standby upgrade of the lab's BGP pair, end to end, as an operator runs it:
+// lab/run-upgrade.sh brings up the lab, live sessions, Prometheus, Alertmanager, the
+// exporter and cutover-actions, runs examples/plans/bgp-pair-upgrade.yml and writes
+// summary.json. Each test reads that summary the way the operator reads the printed
+// one: what happened to the run, to every step and to every session.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace cutover {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using namespace std::chrono_literals;
+
+struct UpgradeRun {
+  ProcessResult process;
+  rapidjson::Document summary;
+  std::string work_dir;
+  std::string Explain() const {
+    return "run-upgrade.sh exited " + std::to_string(process.exit_status) +
+           (process.timed_out ? " (timed out)" : "") + "; its output:\n" + process.err +
+           process.out + "\nlogs in " + work_dir;
+  }
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> LabNamespaces() {
+  ProcessResult listed = RunProcess({"ip", "netns", "list"}, {});
+  std::vector<std::string> found;
+  std::istringstream lines(listed.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("co-", 0) == 0) found.push_back(line.substr(0, line.find(' ')));
+  return found;
+}
+
+class UpgradeEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "the lab creates network namespaces: run the test as root";
+    ASSERT_THAT(LabNamespaces(), IsEmpty())
+        << "another lab is up; this test needs the machine's one lab (lab/lab.sh down)";
+  }
+
+  // Small figures so one run fits in about two minutes: 300 long sessions, 10 new
+  // sessions a second.
+  UpgradeRun Run(std::vector<std::string> extra_args) {
+    UpgradeRun run;
+    run.work_dir = dir_.File("run");
+    std::vector<std::string> argv = {std::string(CUTOVER_SOURCE_DIR) + "/lab/run-upgrade.sh",
+                                     "--build-dir",
+                                     CUTOVER_BINARY_DIR,
+                                     "--work-dir",
+                                     run.work_dir,
+                                     "--sessions",
+                                     "300",
+                                     "--rate",
+                                     "10"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    ProcessOptions options;
+    options.timeout = 280s;
+    run.process = RunProcess(argv, options);
+    std::string text = ReadFile(run.work_dir + "/summary.json");
+    run.summary.Parse(text.c_str());
+    return run;
+  }
+
+  static std::string StepState(const rapidjson::Document& summary, const std::string& name) {
+    for (const auto& step : summary["steps"].GetArray())
+      if (name == step["name"].GetString()) return step["state"].GetString();
+    return "(no step " + name + ")";
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(UpgradeEndToEndTest, TheWholeUpgradeKeepsEveryLiveSession) {
+  UpgradeRun run = Run({"--soak", "10s", "--timeout", "3m"});
+  ASSERT_TRUE(run.summary.IsObject()) << run.Explain();
+
+  EXPECT_STREQ(run.summary["run_state"].GetString(), "completed") << run.Explain();
+  EXPECT_EQ(run.process.exit_status, 0) << run.Explain();
+  for (const auto& step : run.summary["steps"].GetArray()) {
+    EXPECT_STREQ(step["state"].GetString(), "done") << step["name"].GetString();
+    EXPECT_TRUE(step["duration_seconds"].IsNumber()) << step["name"].GetString();
+  }
+  EXPECT_EQ(run.summary["steps"].Size(), 8u);
+  EXPECT_EQ(run.summary["sessions_broken"].GetUint64(), 0u) << run.Explain();
+  EXPECT_EQ(run.summary["connects_failed"].GetUint64(), 0u) << run.Explain();
+  EXPECT_EQ(run.summary["sessions_kept"].GetUint64(), 300u);
+  EXPECT_GT(run.summary["connects_ok"].GetUint64(), 0u);
+
+  std::string timeline = ReadFile(run.work_dir + "/timeline.svg");
+  EXPECT_THAT(timeline, HasSubstr("<svg"));
+  EXPECT_THAT(timeline, HasSubstr(">fw1</text>"));
+  EXPECT_THAT(timeline, HasSubstr(">fw2</text>"));
+  EXPECT_THAT(timeline, HasSubstr("move-active-to-fw2"));
+  EXPECT_THAT(LabNamespaces(), IsEmpty()) << "the script left the lab up";
+}
+
+TEST_F(UpgradeEndToEndTest, AnUnhealthyNewVersionDuringTheSoakRollsTheRoleBackStatefully) {
+  UpgradeRun run =
+      Run({"--soak", "2m", "--timeout", "3m", "--exec-during-soak",
+           "amtool alert add CutoverNewVersionUnhealthy ha_cluster=lab-fw severity=critical "
+           "signal=e2e-test --alertmanager.url=\"$ALERTMANAGER_URL\""});
+  ASSERT_TRUE(run.summary.IsObject()) << run.Explain();
+
+  EXPECT_STREQ(run.summary["run_state"].GetString(), "rolled_back") << run.Explain();
+  EXPECT_THAT(run.summary["run_reason"].GetString(), HasSubstr("CutoverNewVersionUnhealthy"))
+      << run.Explain();
+  EXPECT_EQ(StepState(run.summary, "move-active-to-fw1"), "compensated");
+  EXPECT_EQ(StepState(run.summary, "upgrade-fw1"), "compensated");
+  EXPECT_EQ(StepState(run.summary, "move-active-to-fw2"), "compensated");
+  EXPECT_EQ(StepState(run.summary, "upgrade-fw2"), "pending");
+  EXPECT_EQ(run.summary["sessions_broken"].GetUint64(), 0u) << run.Explain();
+  EXPECT_EQ(run.summary["connects_failed"].GetUint64(), 0u) << run.Explain();
+  EXPECT_THAT(LabNamespaces(), IsEmpty()) << "the script left the lab up";
+}
+
+TEST_F(UpgradeEndToEndTest, BrokenSyncOnTheStandbyKeepsTheRoleWhereItIs) {
+  UpgradeRun run = Run({"--soak", "10s", "--timeout", "40s", "--exec-before-run",
+                        "ip netns exec \"$LAB_FW2_NS\" conntrackd -C "
+                        "\"$LAB_FW2_DIR/conntrackd.conf\" -k"});
+  ASSERT_TRUE(run.summary.IsObject()) << run.Explain();
+
+  EXPECT_STREQ(run.summary["run_state"].GetString(), "timeout") << run.Explain();
+  EXPECT_THAT(run.summary["waiting_for"].GetString(), HasSubstr("preflight-resync-fw2"));
+  EXPECT_THAT(run.summary["waiting_for"].GetString(), HasSubstr("sync-ok"));
+  EXPECT_EQ(StepState(run.summary, "move-active-to-fw2"), "pending");
+  EXPECT_EQ(run.summary["sessions_broken"].GetUint64(), 0u) << run.Explain();
+  EXPECT_EQ(run.summary["connects_failed"].GetUint64(), 0u) << run.Explain();
+  EXPECT_THAT(LabNamespaces(), IsEmpty()) << "the script left the lab up";
+}
+
+}  // namespace
+}  // namespace cutover
