@@ -30,12 +30,6 @@
 namespace cutover::bench {
 namespace {
 
-using bench::CpuSeconds;
-using bench::Fixed;
-using bench::PeakRssMiB;
-using bench::Percentile;
-using bench::PrintRow;
-
 using Clock = std::chrono::steady_clock;
 using testing::BackgroundProcess;
 

@@ -53,15 +53,6 @@ std::optional<std::int64_t> ParseLocalPreference(const std::string& text) {
   return static_cast<std::int64_t>(*value);
 }
 
-std::string Printed(const CommandResult& result) {
-  std::string printed = result.out;
-  if (!result.err.empty()) {
-    if (!printed.empty() && printed.back() != '\n') printed.push_back('\n');
-    printed += result.err;
-  }
-  return printed;
-}
-
 }  // namespace
 
 std::optional<std::string> ValidateFrrBgpSettings(const FrrBgpSettings& s) {
@@ -221,7 +212,7 @@ ActionResult FrrBgpDriver::Configure(const std::string& what,
     add(settings_.clear_scope == "all" ? "clear bgp * soft"
                                        : "clear bgp " + settings_.neighbor + " soft");
   CommandResult result = transport_->Run(argv, settings_.command_timeout);
-  std::string printed = Printed(result);
+  std::string printed = result.Printed();
   if (!result.Ok())
     return ActionResult::Failure(what + " on " + transport_->Target() + ": `" + ShellJoin(argv) +
                                      "` failed: " + result.Describe(),
@@ -282,7 +273,7 @@ ActionResult FrrBgpDriver::RunCommand(const ActionRequest& request) {
   argv.push_back("-c");
   argv.push_back(it->second);
   CommandResult result = transport_->Run(argv, settings_.command_timeout);
-  std::string printed = Printed(result);
+  std::string printed = result.Printed();
   if (!result.Ok())
     return ActionResult::Failure("run on " + transport_->Target() + ": `" + ShellJoin(argv) +
                                      "` failed: " + result.Describe(),

@@ -47,15 +47,6 @@ std::string FirstLine(std::string_view text) {
   return std::string(Trim(trimmed.substr(0, trimmed.find('\n'))));
 }
 
-std::string Printed(const CommandResult& result) {
-  std::string printed = result.out;
-  if (!result.err.empty()) {
-    if (!printed.empty() && printed.back() != '\n') printed.push_back('\n');
-    printed += result.err;
-  }
-  return printed;
-}
-
 }  // namespace
 
 LinuxFwDriver::LinuxFwDriver(LinuxFwSettings settings, std::unique_ptr<CommandTransport> transport)
@@ -215,10 +206,10 @@ ActionResult LinuxFwDriver::Perform(const ActionRequest& request) {
 ActionResult LinuxFwDriver::RunAction(const std::string& what,
                                       const std::vector<std::string>& argv) {
   CommandResult result = transport_->Run(argv, settings_.command_timeout);
-  if (result.Ok()) return ActionResult::Success(Printed(result));
+  if (result.Ok()) return ActionResult::Success(result.Printed());
   return ActionResult::Failure(what + " on " + transport_->Target() + ": `" + ShellJoin(argv) +
                                    "` failed: " + result.Describe(),
-                               Printed(result));
+                               result.Printed());
 }
 
 ActionResult LinuxFwDriver::SetPriority(const ActionRequest& request) {

@@ -13,6 +13,15 @@ std::string CommandResult::Describe() const {
   return text;
 }
 
+std::string CommandResult::Printed() const {
+  std::string printed = out;
+  if (!err.empty()) {
+    if (!printed.empty() && printed.back() != '\n') printed.push_back('\n');
+    printed += err;
+  }
+  return printed;
+}
+
 std::string ShellQuote(std::string_view word) {
   std::string quoted = "'";
   for (char c : word) {

@@ -19,6 +19,8 @@ struct CommandResult {
   std::string error;  // transport failure (connect, auth, host key, timeout), when !completed
 
   bool Ok() const { return completed && exit_status == 0; }
+  // stdout, then stderr on a line of its own: what an operator would have seen.
+  std::string Printed() const;
   // One line for logs and action results: the transport error, or the exit status and
   // the first line of stderr.
   std::string Describe() const;
