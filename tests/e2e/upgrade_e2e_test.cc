@@ -135,9 +135,16 @@ TEST_F(UpgradeEndToEndTest, AnUnhealthyNewVersionDuringTheSoakRollsTheRoleBackSt
 }
 
 TEST_F(UpgradeEndToEndTest, BrokenSyncOnTheStandbyKeepsTheRoleWhereItIs) {
+  // Stop fw2's conntrackd, then wait until Prometheus has seen it: the plan's gates read
+  // Prometheus, and a run started on the last scrape before the stop would see sync ok.
   UpgradeRun run = Run({"--soak", "10s", "--timeout", "40s", "--exec-before-run",
                         "ip netns exec \"$LAB_FW2_NS\" conntrackd -C "
-                        "\"$LAB_FW2_DIR/conntrackd.conf\" -k"});
+                        "\"$LAB_FW2_DIR/conntrackd.conf\" -k; "
+                        "for i in $(seq 60); do "
+                        "v=$(curl -s \"$PROMETHEUS_URL/api/v1/query\" --data-urlencode "
+                        "'query=cutover_member_sync_ok{member=\"fw2\"}' | "
+                        "jq -r '.data.result[0].value[1] // empty'); "
+                        "[ \"$v\" = 0 ] && break; sleep 0.5; done"});
   ASSERT_TRUE(run.summary.IsObject()) << run.Explain();
 
   EXPECT_STREQ(run.summary["run_state"].GetString(), "timeout") << run.Explain();
