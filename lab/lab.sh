@@ -3,7 +3,7 @@
 # server, in network namespaces on this machine. See lab/README.md.
 #
 #   lab.sh up [--members N] [--selection bgp|vrrp] [--state-dir DIR] [--service-port P]
-#             [--version V] [--upgrade-seconds S]
+#             [--version V] [--upgrade-seconds S] [--owner PID]
 #   lab.sh down                 remove everything the lab created (any number of times)
 #   lab.sh status               nodes, daemons, roles; exit 0 only when all is running
 #   lab.sh active               the member both routers send traffic through
@@ -33,6 +33,7 @@ STATE_DIR=${TMPDIR:-/tmp}/co-lab
 SERVICE_PORT=7000
 INITIAL_VERSION=1.0.0
 UPGRADE_SECONDS=3
+OWNER_PID=""
 
 usage() {
   sed -n '2,/^# shellcheck/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
@@ -58,6 +59,7 @@ parse_up_options() {
       --service-port) SERVICE_PORT=${2:?--service-port needs a port} && shift ;;
       --version) INITIAL_VERSION=${2:?--version needs a version} && shift ;;
       --upgrade-seconds) UPGRADE_SECONDS=${2:?--upgrade-seconds needs seconds} && shift ;;
+      --owner) OWNER_PID=${2:?--owner needs the PID of the process the lab lives for} && shift ;;
       *) die "up: unknown option '$1' (see lab.sh --help)" ;;
     esac
     shift
@@ -71,6 +73,9 @@ parse_up_options() {
   fi
   [[ $INITIAL_VERSION =~ ^[A-Za-z0-9.+~_-]+$ ]] || die "--version $INITIAL_VERSION: letters, digits and . + ~ _ - only"
   [[ $UPGRADE_SECONDS =~ ^[0-9]+$ ]] || die "--upgrade-seconds $UPGRADE_SECONDS: give whole seconds"
+  if [[ -n $OWNER_PID ]] && ! process_start_time "$OWNER_PID" >/dev/null; then
+    die "--owner $OWNER_PID: give the PID of a running process (the lab lives as long as it does)"
+  fi
   mkdir -p "$STATE_DIR"
   STATE_DIR=$(cd "$STATE_DIR" && pwd)
 }
@@ -84,6 +89,9 @@ write_lab_record() {
     printf 'LAB_MEMBERS=%s\n' "$MEMBERS"
     printf 'LAB_SELECTION=%s\n' "$SELECTION"
     printf 'LAB_SERVICE_PORT=%s\n' "$SERVICE_PORT"
+    if [[ -n $OWNER_PID ]]; then
+      printf 'LAB_OWNER_PID=%s\nLAB_OWNER_START=%s\n' "$OWNER_PID" "$(process_start_time "$OWNER_PID")"
+    fi
     printf 'LAB_CLIENT_NS=%s\nLAB_CLIENT_ADDR=%s\n' "$(ns_of client)" "$CLIENT_ADDR"
     printf 'LAB_SERVER_NS=%s\nLAB_SERVER_ADDR=%s\n' "$(ns_of server)" "$SERVER_ADDR"
     printf 'LAB_SSH_CONFIG=%s/ssh/config\n' "$STATE_DIR"
@@ -117,6 +125,20 @@ same_lab_is_up() {
   all_daemons_running
 }
 
+# A lab started with --owner lives for that process (a test, run-upgrade.sh). Once the
+# process has exited without `down` (killed, timed out, machine's session ended), the lab
+# is abandoned and the next `up` may take its place. The start time guards against a
+# recycled PID. A lab without an owner is an operator's and is never taken.
+abandoned_lab_owner() {
+  [[ -f $LAB_RECORD_DIR/lab.env ]] || return 1
+  local pid start
+  pid=$(recorded_value OWNER_PID)
+  start=$(recorded_value OWNER_START)
+  [[ -n $pid && -n $start ]] || return 1
+  [[ $(process_start_time "$pid" 2>/dev/null) != "$start" ]] || return 1
+  printf '%s\n' "$pid"
+}
+
 # A reused state directory starts clean: logs and keys of an earlier run would mislead.
 forget_previous_run() {
   rm -rf "${STATE_DIR:?}"/{rtr-c,rtr-s,ssh} "$STATE_DIR"/fw[0-9]*
@@ -126,6 +148,11 @@ cmd_up() {
   require_root
   parse_up_options "$@"
   take_lab_lock
+  local abandoned_by
+  if abandoned_by=$(abandoned_lab_owner); then
+    log "taking the place of a lab abandoned by exited process $abandoned_by (state was in $(recorded_value STATE_DIR))"
+    teardown_lab
+  fi
   if [[ -n $(lab_namespaces) ]]; then
     if same_lab_is_up; then
       log "the lab is already up (state in $STATE_DIR)"
@@ -197,7 +224,11 @@ cmd_status() {
   require_root
   load_lab_record
   local node daemon line ok=0 member
-  printf 'lab: %s members, %s selection, state in %s\n' "$MEMBERS" "$SELECTION" "$STATE_DIR"
+  printf 'lab: %s members, %s selection, state in %s' "$MEMBERS" "$SELECTION" "$STATE_DIR"
+  if [[ -n $(recorded_value OWNER_PID) ]]; then
+    printf ', lives for process %s%s' "$(recorded_value OWNER_PID)" "$(abandoned_lab_owner >/dev/null && echo ' (exited: abandoned)')"
+  fi
+  printf '\n'
   for node in client server $(managed_nodes); do
     if ! ip netns list | grep -qx "$(ns_of "$node")\( .*\)\{0,1\}"; then
       printf '%-6s namespace %s missing\n' "$node" "$(ns_of "$node")"

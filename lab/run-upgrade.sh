@@ -147,10 +147,15 @@ prom_value() {
   prom_query "$1" | jq -r '.data.result[0].value[1] // empty'
 }
 
+# The lab lives for this script (--owner): if the script is killed before its cleanup,
+# the next lab.sh up takes the abandoned lab's place. With --keep it is the operator's.
 start_lab() {
-  LAB_STARTED=1
-  "$REPO_DIR/lab/lab.sh" up --state-dir "$WORK_DIR/lab" --version "$OLD_VERSION" >"$WORK_DIR/lab.log" 2>&1 ||
+  local owner=(--owner "$$")
+  ((!KEEP)) || owner=()
+  "$REPO_DIR/lab/lab.sh" up --state-dir "$WORK_DIR/lab" --version "$OLD_VERSION" "${owner[@]}" >"$WORK_DIR/lab.log" 2>&1 ||
     die "lab.sh up failed: $(tail -n 3 "$WORK_DIR/lab.log")"
+  # Only now: a failed up removes what it made, and a lab that was already up is not ours.
+  LAB_STARTED=1
   STATE_DIR=$WORK_DIR/lab
   # shellcheck source=/dev/null
   source "$STATE_DIR/lab.env"

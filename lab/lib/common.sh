@@ -46,6 +46,15 @@ die() {
   exit 1
 }
 
+# When a process started, in clock ticks since boot (field 22 of /proc/PID/stat, read
+# after the command name, which may hold spaces); fails when there is no such process.
+process_start_time() {
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  awk '{print $20}' <<<"${stat##*) }"
+}
+
 # Namespace of a lab node: client, server, rtr-c, rtr-s, mgmt, sync, fw1.. -> co-<node>.
 ns_of() { printf '%s%s\n' "$LAB_PREFIX" "$1"; }
 

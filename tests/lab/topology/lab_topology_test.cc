@@ -3,9 +3,10 @@
 // reads like the operator's check of a fresh lab and ends with `lab.sh down` leaving
 // nothing behind.
 //
-// There is one lab per machine (its names are fixed, prefix co-). A lab left by a crashed
-// run of this test is removed; a lab someone else brought up fails the test rather than
-// being torn down under them.
+// There is one lab per machine (its names are fixed, prefix co-). The tests bring it up
+// with `--owner` their own PID, so a lab left by a crashed or killed run gives way to the
+// next `up`; a lab someone else brought up fails the test rather than being torn down
+// under them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -33,7 +34,6 @@ constexpr char kClientNs[] = "co-client";
 constexpr char kServerNs[] = "co-server";
 constexpr char kServerAddress[] = "10.99.2.10";
 constexpr char kLabRecord[] = "/run/co-lab/lab.env";
-constexpr char kOwnerFile[] = "lab-test.pid";
 
 std::string LabScript() { return std::string(CUTOVER_SOURCE_DIR) + "/lab/lab.sh"; }
 
@@ -54,18 +54,17 @@ ProcessResult InMember(const std::string& member, const std::string& line) {
   return RunCommand({"ip", "netns", "exec", "co-" + member, "sh", "-c", line});
 }
 
-std::string RecordedStateDir() {
+// A value of the lab's record, e.g. "OWNER_PID" for LAB_OWNER_PID; "" without a lab.
+std::string Recorded(const std::string& name) {
   std::string record = testing::ReadFile(kLabRecord);
+  std::string prefix = "LAB_" + name + "=";
   for (std::string_view line : SplitLines(record)) {
-    if (StartsWith(line, "LAB_STATE_DIR=")) return std::string(line.substr(14));
+    if (StartsWith(line, prefix)) return std::string(line.substr(prefix.size()));
   }
   return "";
 }
 
-bool ProcessAlive(const std::string& pid_text) {
-  auto pid = ParseUint(Trim(pid_text));
-  return pid && kill(static_cast<pid_t>(*pid), 0) == 0;
-}
+std::string Owner() { return std::to_string(getpid()); }
 
 // The flows of the service crossing a member's kernel table, any TCP state.
 int ServiceFlows(const std::string& member) {
@@ -111,36 +110,19 @@ class LabTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(geteuid(), 0u) << "the lab creates network namespaces: run the test as root";
-    RemoveLabOfACrashedRun();
-    ASSERT_THAT(LabNamespaces(), ::testing::IsEmpty())
-        << "a lab is already up (state in " << RecordedStateDir()
-        << "); this test needs the machine's one lab: run lab/lab.sh down";
-    dir_.Write(kOwnerFile, std::to_string(getpid()) + "\n");
-    owns_lab_ = true;
   }
 
   // Also after a failed assertion: the next run must find the machine clean. Never a lab
   // this test did not start.
   void TearDown() override {
-    if (owns_lab_) Lab({"down"});
-  }
-
-  // A lab whose state directory is gone or names a test process that has exited.
-  void RemoveLabOfACrashedRun() {
-    if (LabNamespaces().empty() && !std::filesystem::exists(kLabRecord)) return;
-    std::string state_dir = RecordedStateDir();
-    std::string owner = testing::ReadFile(state_dir + "/" + kOwnerFile);
-    if (state_dir.empty() || !std::filesystem::exists(state_dir) ||
-        (!owner.empty() && !ProcessAlive(owner))) {
-      Lab({"down"});
-    }
+    if (Recorded("OWNER_PID") == Owner()) Lab({"down"});
   }
 
   ProcessResult Up(const std::string& selection) {
     auto started = std::chrono::steady_clock::now();
-    ProcessResult up =
-        Lab({"up", "--selection", selection, "--state-dir", dir_.path(), "--service-port",
-             std::to_string(kServicePort), "--upgrade-seconds", "1"});
+    ProcessResult up = Lab({"up", "--selection", selection, "--state-dir", dir_.path(),
+                            "--service-port", std::to_string(kServicePort),
+                            "--upgrade-seconds", "1", "--owner", Owner()});
     up_duration_ = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     std::cerr << "lab.sh up --selection " << selection << " took " << up_duration_.count()
@@ -181,7 +163,6 @@ class LabTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  bool owns_lab_ = false;
   std::chrono::milliseconds up_duration_{0};
 };
 
@@ -336,7 +317,8 @@ TEST_F(LabTest, VrrpSelectedPairMovesTheVirtualAddressesAndTheStates) {
 
 TEST_F(LabTest, DownRemovesTheLeftoversOfAnInterruptedUp) {
   testing::BackgroundProcess up;
-  ASSERT_TRUE(up.Start({LabScript(), "up", "--state-dir", dir_.path()}, dir_.File("up.log")));
+  ASSERT_TRUE(up.Start({LabScript(), "up", "--state-dir", dir_.path(), "--owner", Owner()},
+                       dir_.File("up.log")));
   // Interrupt it once the last member's conntrackd runs (its control socket exists):
   // every node's daemons are up then, the worst moment to lose the script.
   bool daemons_started = testing::WaitUntil(
@@ -348,6 +330,35 @@ TEST_F(LabTest, DownRemovesTheLeftoversOfAnInterruptedUp) {
   ProcessResult down = Lab({"down"});
   EXPECT_EQ(down.exit_status, 0) << down.err;
   ExpectNothingLeft();
+}
+
+// A test killed with its lab up (CI timeout, session ended) must not fail every later
+// run: the lab lives for its owner, and once the owner has exited the next `up` takes its
+// place. While the owner lives, nobody does.
+TEST_F(LabTest, ALabWhoseOwnerHasExitedGivesWayToTheNextUp) {
+  testing::BackgroundProcess owner;
+  ASSERT_TRUE(owner.Start({"sleep", "600"}, dir_.File("owner.log")));
+  const std::string owner_pid = std::to_string(owner.pid());
+  testing::TempDir first_state;
+  ProcessResult first = Lab({"up", "--state-dir", first_state.path(), "--owner", owner_pid,
+                             "--upgrade-seconds", "1"});
+  ASSERT_EQ(first.exit_status, 0) << first.err;
+
+  ProcessResult while_owner_lives = Up("bgp");
+  EXPECT_EQ(while_owner_lives.exit_status, 1);
+  EXPECT_THAT(while_owner_lives.err, HasSubstr("run lab.sh down first"));
+  EXPECT_EQ(Recorded("STATE_DIR"), first_state.path()) << "the owner's lab was touched";
+
+  owner.Kill();
+  ProcessResult after_owner_exited = Up("bgp");
+  ASSERT_EQ(after_owner_exited.exit_status, 0) << after_owner_exited.err;
+  EXPECT_THAT(after_owner_exited.err,
+              HasSubstr("taking the place of a lab abandoned by exited process " + owner_pid));
+  EXPECT_EQ(Recorded("STATE_DIR"), dir_.path());
+  EXPECT_EQ(Recorded("OWNER_PID"), Owner());
+  for (const std::string& process : LabProcesses(first_state.path())) {
+    EXPECT_THAT(process, Not(HasSubstr(first_state.path()))) << "a daemon of the abandoned lab";
+  }
 }
 
 }  // namespace
