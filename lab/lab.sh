@@ -7,7 +7,8 @@
 #   lab.sh down                 remove everything the lab created (any number of times)
 #   lab.sh status               nodes, daemons, roles; exit 0 only when all is running
 #   lab.sh active               the member both routers send traffic through
-#   lab.sh role fwN             make fwN the active member (BGP policy or VRRP priority)
+#   lab.sh role fwN [--force]   make fwN the active member (BGP policy or VRRP priority);
+#                               --force: even when fwN cannot commit the synced states
 #   lab.sh upgrade fwN [V]      run fwN's upgrade command (stops, switches version, starts)
 #   lab.sh ssh NODE [CMD...]    SSH to rtr-c, rtr-s or fwN as the drivers do
 #   lab.sh exec NODE CMD...     run CMD inside NODE's namespace (client, server, ...)
@@ -34,6 +35,7 @@ SERVICE_PORT=7000
 INITIAL_VERSION=1.0.0
 UPGRADE_SECONDS=3
 OWNER_PID=""
+FORCE=0
 
 usage() {
   sed -n '2,/^# shellcheck/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
@@ -275,6 +277,11 @@ cmd_role() {
   load_lab_record
   local member=${1:?role needs a member, e.g. fw2}
   require_member "$member" role
+  case ${2:-} in
+    "") ;;
+    --force) FORCE=1 ;;
+    *) die "role $member $2: the only option is --force" ;;
+  esac
   take_lab_lock
   move_role "$member"
 }

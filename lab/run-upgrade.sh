@@ -388,6 +388,26 @@ write_timeline() {
     }' >"$WORK_DIR/timeline.svg"
 }
 
+# Every query of the Grafana dashboards, run over the run's time range as Grafana would
+# draw it: dashboard-data.tsv says, per panel target, annotation and variable, how many
+# series came back ("error" when Prometheus refused the query).
+check_dashboard_queries() {
+  local tool=$BUILD_DIR/tests/dashboards/cutover-dashboard-queries start end location expr series
+  if [[ ! -x $tool ]]; then
+    log "dashboards not checked: $tool is built with the tests (cmake --build $BUILD_DIR)"
+    return
+  fi
+  start=$(jq -r '.runs[0].started_at - 20 | floor' "$WORK_DIR/status.json")
+  end=$(date +%s)
+  "$tool" "$REPO_DIR"/dashboards/*.json | while IFS=$'\t' read -r location expr; do
+    series=$(curl -fsS --max-time 10 "$PROM_URL/api/v1/query_range" --data-urlencode "query=$expr" \
+      --data-urlencode "start=$start" --data-urlencode "end=$end" --data-urlencode "step=2" |
+      jq -r '.data.result | length' 2>/dev/null) || series=error
+    printf '%s\t%s\t%s\n' "$location" "${series:-error}" "$expr"
+  done >"$WORK_DIR/dashboard-data.tsv"
+  log "dashboards: $(awk -F'\t' '$2 > 0' "$WORK_DIR/dashboard-data.tsv" | wc -l) of $(wc -l <"$WORK_DIR/dashboard-data.tsv") queries returned data over the run (dashboard-data.tsv)"
+}
+
 write_summary() {
   local seen=$WORK_DIR/action-seen.txt name
   : >"$seen"
@@ -409,6 +429,8 @@ write_summary() {
         connects_failed: $t.connects_failed,
         steps: [$status[0].runs[0].steps[] | {
           name, state,
+          action_seen_at: ($acted[.name] // null),
+          gates: [.gates[] | {gate, member, phase, value, condition, measured_at}],
           wait_seconds: (if .triggered_at and $acted[.name] then ($acted[.name] - .triggered_at) else null end),
           duration_seconds: (if .triggered_at and .finished_at then (.finished_at - .triggered_at) else null end)
         }]
@@ -453,6 +475,7 @@ main() {
   run_plan
   stop_traffic
   write_timeline || log "could not draw the timeline"
+  check_dashboard_queries
   write_summary
   [[ $RUN_STATE == completed ]]
 }

@@ -34,6 +34,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Who triggered a step that proceeds at its deadline (journal field "by").
+constexpr char kDeadlineTrigger[] = "deadline";
+
 std::chrono::system_clock::time_point FromMillis(std::int64_t ms) {
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
@@ -131,6 +134,17 @@ void Engine::Apply(const JournalRecord& r) {
                                 ": it rolls back when resumed (or run cutoverctl rollback)";
       }
     }
+    if (r.detail.rfind("pause", 0) == 0) {
+      // The alert record itself is the journaled decision: replay pauses the same run.
+      if (Run* run = ActiveRunOf(r.cluster); run && run->status.state == RunState::kRunning) {
+        run->paused_from = run->status.state;
+        run->status.state = RunState::kPaused;
+        run->status.reason = "paused by alert " + r.alertname + " for ha_cluster=" + r.cluster +
+                             ": nothing more is performed until an operator has looked "
+                             "(cutoverctl resume " +
+                             run->status.id + ")";
+      }
+    }
     return;
   }
   if (r.type == RecordType::kRunStarted) {
@@ -167,10 +181,17 @@ void Engine::Apply(const JournalRecord& r) {
   switch (r.type) {
     case RecordType::kTriggered:
       if (!step) return;
-      step->state = StepState::kGating;
-      step->triggered_at = FromMillis(r.at_ms);
       step->waiting_for.clear();
       run->gates.clear();
+      if (r.by == kDeadlineTrigger) {
+        // Proceeding at the deadline: no gate holds it back any more.
+        step->state = StepState::kPerforming;
+        if (!step->triggered_at) step->triggered_at = FromMillis(r.at_ms);
+        step->note = r.detail;
+        return;
+      }
+      step->state = StepState::kGating;
+      step->triggered_at = FromMillis(r.at_ms);
       return;
     case RecordType::kGateMeasured:
       if (!step || !r.measurement) return;
@@ -371,6 +392,7 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
             "waiting for an operator's approval: cutoverctl approve " + st.id + " " + spec.name;
       }
       step.state = StepState::kWaitingTrigger;
+      if (ApplyDeadline(run, lock, &step.waiting_for)) return;
       WaitTick(lock);
       return;
 
@@ -394,6 +416,7 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
         step.waiting_for.clear();
       } else {
         step.waiting_for = why;
+        if (ApplyDeadline(run, lock, &step.waiting_for)) return;
         WaitTick(lock);
       }
       return;
@@ -439,6 +462,51 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
       WaitTick(lock);
       return;
   }
+}
+
+bool Engine::ApplyDeadline(Run& run, std::unique_lock<std::mutex>& lock, std::string* waiting_for) {
+  RunStatus& st = run.status;
+  const std::size_t i = st.current_step;
+  const StepSpec& spec = run.plan->steps[i];
+  if (!spec.deadline) return false;
+  // Counted from the moment the step became current: waiting for a drain to complete is
+  // waiting for its trigger, before anything triggered it.
+  auto since = i > 0 && st.steps[i - 1].finished_at ? *st.steps[i - 1].finished_at : st.started_at;
+  auto now = std::chrono::system_clock::now();
+  if (now - since < spec.deadline->after) return false;
+  std::string passed =
+      "deadline of " + FormatDuration(spec.deadline->after) + " for step " + spec.name + " passed";
+  std::string error;
+  switch (spec.deadline->then) {
+    case DeadlinePolicy::kWait:
+      *waiting_for = passed + " (policy wait: still waiting); " + *waiting_for;
+      return false;
+    case DeadlinePolicy::kRollback:
+      FailStep(run, passed + " (policy rollback); last: " + *waiting_for, true, true);
+      return true;
+    case DeadlinePolicy::kProceed: {
+      // Measure the before-gates once more so the journal and the status say what the
+      // action cuts, e.g. "gate drained: ... = 7, needs <= 0": those 7 sessions break.
+      bool gates_passed = false, failed = false;
+      std::string why;
+      MeasureGates(run, i, GatesAt(spec.gates, GateStage::kBefore), spec.action.members, lock,
+                   &gates_passed, &failed, &why);
+      if (st.state != RunState::kRunning || st.current_step != i) return true;
+      std::string detail = passed + "; proceeding (policy proceed)";
+      if (!gates_passed && !why.empty()) detail += " although " + why;
+      if (!Record({.type = RecordType::kTriggered,
+                   .run = st.id,
+                   .step = spec.name,
+                   .by = kDeadlineTrigger,
+                   .detail = detail},
+                  &error, &lock))
+        WaitTick(lock);
+      log::Warn("step proceeds at its deadline",
+                {{"run", st.id}, {"step", spec.name}, {"detail", detail}});
+      return true;
+    }
+  }
+  return false;
 }
 
 void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<GateSpec>& gates,
@@ -661,7 +729,7 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
   Record({.type = RecordType::kStepDone, .run = st.id, .step = spec.name}, &error, &lock);
 }
 
-void Engine::FailStep(Run& run, const std::string& why, bool timed_out) {
+void Engine::FailStep(Run& run, const std::string& why, bool timed_out, bool force_rollback) {
   RunStatus& st = run.status;
   const Plan& plan = *run.plan;
   const std::string& step = st.steps[st.current_step].name;
@@ -669,7 +737,8 @@ void Engine::FailStep(Run& run, const std::string& why, bool timed_out) {
   if (st.steps[st.current_step].state != StepState::kFailed &&
       !Record({.type = RecordType::kStepFailed, .run = st.id, .step = step, .detail = why}, &error))
     return;
-  bool roll_back = timed_out ? plan.rollback.on_timeout : plan.rollback.on_gate_failure;
+  bool roll_back =
+      force_rollback || (timed_out ? plan.rollback.on_timeout : plan.rollback.on_gate_failure);
   if (roll_back) {
     Record({.type = RecordType::kRollbackStarted,
             .run = st.id,
@@ -968,6 +1037,11 @@ AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {
                           alertname) > 0 &&
                run->status.state != RunState::kRollingBack) {
       decision = "rollback: run " + run->status.id;
+    } else if (run->plan != nullptr &&
+               std::count(run->plan->pause_alerts.begin(), run->plan->pause_alerts.end(),
+                          alertname) > 0 &&
+               run->status.state == RunState::kRunning) {
+      decision = "pause: run " + run->status.id;
     } else {
       decision = "remembered: run " + run->status.id + " has no step waiting for " + alertname;
       if (run->plan != nullptr) {

@@ -104,7 +104,12 @@ class Engine {
   void PerformMembers(Run& run, std::unique_lock<std::mutex>& lock);
   bool RecheckInFlight(Run& run, const std::string& member, std::unique_lock<std::mutex>& lock);
   void RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock);
-  void FailStep(Run& run, const std::string& why, bool timed_out);
+  // Rolls back when the plan's policy says so for this kind of failure, or always with
+  // force_rollback (a deadline whose policy is rollback).
+  void FailStep(Run& run, const std::string& why, bool timed_out, bool force_rollback = false);
+  // A step still waiting at its deadline: applies the deadline's policy. False when the
+  // deadline has not passed (or there is none) and the step should go on waiting.
+  bool ApplyDeadline(Run& run, std::unique_lock<std::mutex>& lock, std::string* waiting_for);
   void Finish(Run& run, RunState state, const std::string& why);
   void WaitTick(std::unique_lock<std::mutex>& lock);
   std::string NewRunId(const Plan& plan);

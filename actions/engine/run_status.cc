@@ -102,6 +102,7 @@ std::string RunStatusJson(const std::vector<RunStatus>& runs) {
       Str(w, "state", StepStateName(step.state));
       Str(w, "waiting_for", step.waiting_for);
       Str(w, "error", step.error);
+      Str(w, "note", step.note);
       w.Key("members_done");
       w.StartArray();
       for (const auto& m : step.members_done) w.String(m.c_str());
@@ -122,6 +123,7 @@ std::string RunStatusJson(const std::vector<RunStatus>& runs) {
         }
         Str(w, "condition", m.condition);
         Str(w, "explanation", Explain(m));
+        Time(w, "measured_at", m.at);
         w.EndObject();
       }
       w.EndArray();

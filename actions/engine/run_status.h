@@ -43,8 +43,9 @@ std::optional<StepState> ParseStepState(std::string_view name);
 struct StepStatus {
   std::string name;
   StepState state = StepState::kPending;
-  std::string waiting_for;             // the sentence an operator reads: which gate, which value
-  std::set<std::string> members_done;  // action finished ok, keyed (run, step, member)
+  std::string waiting_for;  // the sentence an operator reads: which gate, which value
+  std::string note;         // what the operator should know afterwards, e.g. why it proceeded
+  std::set<std::string> members_done;          // action finished ok, keyed (run, step, member)
   std::set<std::string> members_in_flight;     // action started, not known finished
   std::set<std::string> members_compensated;   // compensations finished ok
   std::vector<Measurement> last_measurements;  // latest per gate and member

@@ -85,6 +85,18 @@ bool GateSpec::PerMember() const {
   return false;
 }
 
+std::string_view DeadlinePolicyName(DeadlinePolicy policy) {
+  switch (policy) {
+    case DeadlinePolicy::kWait:
+      return "wait";
+    case DeadlinePolicy::kProceed:
+      return "proceed";
+    case DeadlinePolicy::kRollback:
+      return "rollback";
+  }
+  return "wait";
+}
+
 const StepSpec* Plan::FindStep(const std::string& step) const {
   for (const StepSpec& s : steps)
     if (s.name == step) return &s;

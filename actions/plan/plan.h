@@ -72,12 +72,28 @@ struct ActionSpec {
   std::string where;
 };
 
+// What happens when a step is still waiting (for its trigger or its before-gates) at its
+// deadline, counted from the moment the step became current. A drain that does not
+// finish is the usual case: keep waiting, cut over anyway, or roll back.
+enum class DeadlinePolicy {
+  kWait,      // keep waiting; the status says the deadline has passed
+  kProceed,   // perform the action now; the status and journal give the gates' values
+  kRollback,  // roll back the run's completed steps
+};
+std::string_view DeadlinePolicyName(DeadlinePolicy policy);
+
+struct Deadline {
+  Duration after{0};
+  DeadlinePolicy then = DeadlinePolicy::kWait;
+};
+
 struct StepSpec {
   std::string name;  // unique in the plan; [A-Za-z0-9_.-]
   ActionSpec action;
   std::vector<GateSpec> gates;
   Trigger trigger;
-  Duration timeout{std::chrono::minutes(30)};
+  Duration timeout{std::chrono::minutes(30)};  // from the trigger to the step being done
+  std::optional<Deadline> deadline;
   // Compensations run, in order, when a completed step is rolled back.
   std::vector<ActionSpec> rollback;
   // Gates a compensation must pass before it runs (measured like before-gates).
@@ -98,6 +114,9 @@ struct Plan {
   std::string description;
   std::vector<StepSpec> steps;
   RollbackPolicy rollback;
+  // Alerts that pause a run of this plan (e.g. CutoverConfigChangedDuringUpgrade): nothing
+  // more is performed until an operator resumes it.
+  std::vector<std::string> pause_alerts;
   std::string file;
   std::string digest;  // of the file's bytes: a run keeps the plan it started with
 

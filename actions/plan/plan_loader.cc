@@ -101,7 +101,8 @@ class PlanLoader {
       return;
     }
     Plan& plan = result_.plan;
-    CheckKeys(root, "plan", {"plan", "cluster", "description", "defaults", "rollback", "steps"});
+    CheckKeys(root, "plan",
+              {"plan", "cluster", "description", "defaults", "rollback", "pause", "steps"});
 
     if (Field name = Get(root, "plan")) {
       if (ReadString(name, "plan", &plan.name) && !IsValidName(plan.name)) {
@@ -131,6 +132,7 @@ class PlanLoader {
       ReadString(description, "description", &plan.description);
     if (Field defaults = Get(root, "defaults")) LoadDefaults(defaults);
     if (Field rollback = Get(root, "rollback")) LoadRollbackPolicy(rollback);
+    if (Field pause = Get(root, "pause")) LoadPausePolicy(pause);
 
     Field steps = Get(root, "steps");
     if (!steps) {
@@ -273,26 +275,48 @@ class PlanLoader {
       ReadBool(f, "rollback.on_gate_failure", &policy.on_gate_failure);
     if (Field f = Get(field.value, "on_timeout"))
       ReadBool(f, "rollback.on_timeout", &policy.on_timeout);
-    Field alerts = Get(field.value, "alerts");
-    if (!alerts) return;
+    if (Field alerts = Get(field.value, "alerts"))
+      ReadAlertList(alerts, "rollback.alerts", "CutoverNewVersionUnhealthy", &policy.alerts);
+  }
+
+  // pause: {alerts: [...]}: alerts that pause a run (after rollback: in the file order
+  // either may come first, and an alert cannot do both).
+  void LoadPausePolicy(const Field& field) {
+    if (!field.value.IsMap()) {
+      Error(field,
+            "'pause' must be a mapping with alerts, e.g. pause: {alerts: "
+            "[CutoverConfigChangedDuringUpgrade]}");
+      return;
+    }
+    CheckKeys(field.value, "pause", {"alerts"});
+    if (Field alerts = Get(field.value, "alerts"))
+      ReadAlertList(alerts, "pause.alerts", "CutoverConfigChangedDuringUpgrade",
+                    &result_.plan.pause_alerts);
+  }
+
+  // A list of alertnames, each at most once in the plan's policies (alert_lines_ says where
+  // it was first named).
+  void ReadAlertList(const Field& alerts, const std::string& key, const std::string& example,
+                     std::vector<std::string>* out) {
     if (!alerts.value.IsSequence()) {
-      Error(alerts,
-            "rollback.alerts must be a list of alertnames, e.g. [CutoverNewVersionUnhealthy]");
+      Error(alerts, key + " must be a list of alertnames, e.g. [" + example + "]");
       return;
     }
     for (const auto& item : alerts.value) {
       std::string name = item.IsScalar() ? item.Scalar() : "";
       if (!IsValidAlertName(name)) {
         Error(item.IsScalar() ? YAML::Node(item) : alerts.value,
-              "rollback.alerts: '" + name +
+              key + ": '" + name +
                   "' is not an alertname (letters, digits and _, not starting with a digit)");
         continue;
       }
-      if (std::find(policy.alerts.begin(), policy.alerts.end(), name) != policy.alerts.end()) {
-        Error(item, "rollback.alerts: '" + name + "' is listed twice");
+      if (alert_lines_.count(name)) {
+        Error(item, key + ": '" + name + "' is already listed (line " +
+                        std::to_string(alert_lines_[name]) +
+                        "); an alert either rolls back or pauses a run, once");
         continue;
       }
-      policy.alerts.push_back(name);
+      out->push_back(name);
       alert_lines_[name] = Line(item);
     }
   }
@@ -320,13 +344,14 @@ class PlanLoader {
       ok = false;
     }
     CheckKeys(node, context,
-              {"name", "action", "members", "params", "trigger", "timeout", "gates", "rollback",
-               "rollback_gates"});
+              {"name", "action", "members", "params", "trigger", "timeout", "deadline", "gates",
+               "rollback", "rollback_gates"});
 
     ok &= LoadAction(node, context, nullptr, &step.action);
     if (Field trigger = Get(node, "trigger")) ok &= LoadTrigger(trigger, context, &step.trigger);
     if (Field timeout = Get(node, "timeout"))
       ok &= ReadDuration(timeout, context + ".timeout", &step.timeout);
+    if (Field deadline = Get(node, "deadline")) ok &= LoadDeadline(deadline, context, &step);
 
     std::set<std::string> gate_names;
     bool has_members = !step.action.members.empty();
@@ -547,13 +572,48 @@ class PlanLoader {
     }
     if (alert_lines_.count(name)) {
       Error(alert, context + ": alert '" + name +
-                       "' both starts this step and rolls back the plan (rollback.alerts, line " +
+                       "' both starts this step and rolls back or pauses the plan (line " +
                        std::to_string(alert_lines_[name]) + "); use different alerts");
       return false;
     }
     out->kind = TriggerKind::kAlert;
     out->alertname = name;
     return true;
+  }
+
+  // deadline: {after: 20m, then: wait|proceed|rollback}
+  bool LoadDeadline(const Field& field, const std::string& context, StepSpec* step) {
+    const std::string fix = ", e.g. deadline: {after: 20m, then: proceed}";
+    if (!field.value.IsMap()) {
+      Error(field, context + ": 'deadline' must be a mapping with after and then" + fix);
+      return false;
+    }
+    CheckKeys(field.value, context + ".deadline", {"after", "then"});
+    Deadline deadline;
+    bool ok = true;
+    if (Field after = Get(field.value, "after")) {
+      ok &= ReadDuration(after, context + ".deadline.after", &deadline.after);
+    } else {
+      Error(field, context + ": deadline has no 'after'" + fix);
+      ok = false;
+    }
+    Field then = Get(field.value, "then");
+    std::string text = then && then.value.IsScalar() ? then.value.Scalar() : "";
+    if (text == "wait") {
+      deadline.then = DeadlinePolicy::kWait;
+    } else if (text == "proceed") {
+      deadline.then = DeadlinePolicy::kProceed;
+    } else if (text == "rollback") {
+      deadline.then = DeadlinePolicy::kRollback;
+    } else {
+      Error(then ? then.value : field.value,
+            context + ": deadline.then '" + text +
+                "' is not a policy; use wait (keep waiting), proceed (perform the action anyway) "
+                "or rollback");
+      ok = false;
+    }
+    if (ok) step->deadline = deadline;
+    return ok;
   }
 
   bool LoadGates(const Field& field, const std::string& step_context, bool rollback_gates,

@@ -80,9 +80,17 @@ set_member_announcement() {
 # BGP: commit the synced states on the new active before any traffic reaches it,
 # turn the routing policy, wait until both routers use the new member, then let the
 # notify script finish the handover (commit what arrived meanwhile, resync the peers).
+# A member that cannot commit (conntrackd down) would drop every session it lacks state
+# for: the move stops there unless FORCE=1 (lab.sh role --force), which shows exactly that.
 move_role_bgp() {
-  local new=$1 member
-  in_ns "$new" conntrackd -C "$(node_dir "$new")/conntrackd.conf" -c >/dev/null
+  local new=$1 member committed
+  if ! committed=$(in_ns "$new" conntrackd -C "$(node_dir "$new")/conntrackd.conf" -c 2>&1); then
+    if ((!FORCE)); then
+      log "$new cannot commit the synced states (conntrackd -c: ${committed:-no output}); the sessions it lacks would break. Start its conntrackd, or move anyway with lab.sh role $new --force"
+      return 2
+    fi
+    log "$new cannot commit the synced states (conntrackd -c: ${committed:-no output}); moving anyway (--force): sessions it has no state for will break"
+  fi
   set_member_announcement "$new" active
   for member in $(member_names); do
     [[ $member == "$new" ]] || set_member_announcement "$member" standby
@@ -109,8 +117,10 @@ move_role_vrrp() {
 }
 
 move_role() {
-  local new=$1 started
+  local new=$1 started status=0
   started=$(now_ms)
-  "move_role_$SELECTION" "$new" || die "the routers did not move to $new within 30 s (lab.sh status shows where they point)"
+  "move_role_$SELECTION" "$new" || status=$?
+  ((status != 2)) || die "the role stays where it is"
+  ((status == 0)) || die "the routers did not move to $new within 30 s (lab.sh status shows where they point)"
   log "$new is active; routers converged in $(($(now_ms) - started)) ms"
 }

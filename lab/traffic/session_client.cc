@@ -1,5 +1,7 @@
 #include "lab/traffic/session_client.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -163,6 +165,10 @@ void SessionClient::OpenSession(bool long_lived, Clock::time_point now) {
   if (session.fd < 0) {
     ConnectFailed(session, std::string("cannot create a socket: ") + std::strerror(errno), now);
     return;
+  }
+  if (options_.tcp_user_timeout.count() > 0) {
+    unsigned int milliseconds = static_cast<unsigned int>(options_.tcp_user_timeout.count());
+    setsockopt(session.fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &milliseconds, sizeof milliseconds);
   }
   int rc = connect(session.fd, options_.target.get(), options_.target.length);
   if (rc != 0 && errno != EINPROGRESS) {

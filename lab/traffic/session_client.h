@@ -34,6 +34,10 @@ struct ClientOptions {
   Duration message_interval{1000};
   Duration stall_timeout{3000};
   Duration connect_timeout{2000};
+  // TCP_USER_TIMEOUT: the kernel aborts a session whose sent data stays unacknowledged this
+  // long, so a session a firewall silently drops is reported broken, not only stalled.
+  // 0 keeps the kernel's retransmission limit (minutes).
+  Duration tcp_user_timeout{0};
   SessionLifetime lifetime = SessionLifetime::Forever();
   Duration summary_interval{10000};  // 0: only at exit
   Duration duration{0};              // 0: until SIGTERM or SIGINT

@@ -509,5 +509,114 @@ TEST_F(EngineTest, MetricsShowRunStepAndGateState) {
                         "cutover\",step=\"take-fw1-out\",gate=\"drained\",phase=\"Failed\"}"));
 }
 
+// The Optimal Service Upgrade's cutover: fw2 already took over new connections, fw1 drains,
+// and the cutover waits for CutoverDrainComplete; its deadline policy decides what happens
+// when the drain does not complete in time.
+std::string DrainWithDeadline(const std::string& policy) {
+  return R"(plan: drain-deadline
+cluster: edge
+pause:
+  alerts: [CutoverConfigChangedDuringUpgrade]
+steps:
+  - name: new-member-takes-new-connections
+    action: set_priority
+    members: [fw2]
+    params: {priority: "200"}
+    rollback: [{action: set_priority, members: [fw2], params: {priority: "100"}}]
+  - name: cutover
+    action: disconnect
+    members: [fw1]
+    trigger: {alert: CutoverDrainComplete}
+    deadline: {after: 300ms, then: )" +
+         policy + R"(}
+    gates:
+      - name: drained
+        query: 'cutover_member_connections{ha_cluster="{{cluster}}",member="{{member}}"}'
+        condition: "<= 0"
+        interval: 20ms
+)";
+}
+
+TEST_F(EngineTest, AtTheDrainDeadlineProceedCutsOverAndSaysHowManySessionsItCuts) {
+  LoadPlan(DrainWithDeadline("proceed"));
+  StartEngine();
+  prometheus_.Set(kDrained, 7);
+  EngineReply run = engine_->StartRun("drain-deadline", "alice");
+  ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted)) << Status(run.run).steps[1].waiting_for;
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+  EXPECT_THAT(Status(run.run).steps[1].note,
+              HasSubstr("deadline of 300ms for step cutover passed; proceeding (policy proceed) "
+                        "although gate drained: cutover_member_connections{ha_cluster=\"edge\","
+                        "member=\"fw1\"} = 7, needs <= 0"));
+
+  // The decision is in the journal: a restart shows the same note and repeats nothing.
+  StartEngine();
+  EXPECT_THAT(Status(run.run).steps[1].note, HasSubstr("= 7, needs <= 0"));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+}
+
+TEST_F(EngineTest, AtTheDrainDeadlineRollbackUndoesTheDrain) {
+  LoadPlan(DrainWithDeadline("rollback"));
+  StartEngine();
+  prometheus_.Set(kDrained, 7);
+  EngineReply run = engine_->StartRun("drain-deadline", "alice");
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  EXPECT_TRUE(Performed("fw1").empty());
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority", "set_priority"));
+  EXPECT_THAT(Status(run.run).reason, HasSubstr("deadline of 300ms for step cutover passed "
+                                                "(policy rollback)"));
+}
+
+TEST_F(EngineTest, AtTheDrainDeadlineWaitKeepsWaitingAndSaysSo) {
+  LoadPlan(DrainWithDeadline("wait"));
+  StartEngine();
+  prometheus_.Set(kDrained, 7);
+  EngineReply run = engine_->StartRun("drain-deadline", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Status(run.run).steps[1].waiting_for.find("(policy wait: still waiting)") !=
+               std::string::npos;
+      },
+      seconds(5)));
+  EXPECT_THAT(Status(run.run).steps[1].waiting_for,
+              HasSubstr("waiting for alert CutoverDrainComplete"));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(Performed("fw1").empty());
+  EXPECT_EQ(Status(run.run).state, RunState::kRunning);
+
+  // The drain completes after all: the cutover happens as planned.
+  prometheus_.Set(kDrained, 0);
+  engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+}
+
+TEST_F(EngineTest, AConfigurationChangeAlertPausesTheRunBeforeTheNextStep) {
+  LoadPlan(DrainWithDeadline("wait"));
+  StartEngine();
+  prometheus_.Set(kDrained, 7);
+  EngineReply run = engine_->StartRun("drain-deadline", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[1].state == StepState::kWaitingTrigger; }, seconds(5)));
+  ASSERT_EQ(engine_->OnAlerts(Alert("CutoverConfigChangedDuringUpgrade", "firing")).accepted, 1);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kPaused));
+  EXPECT_THAT(Status(run.run).reason,
+              HasSubstr("paused by alert CutoverConfigChangedDuringUpgrade for ha_cluster=edge"));
+  EXPECT_THAT(Status(run.run).reason, HasSubstr("cutoverctl resume " + run.run));
+
+  // Paused means paused: the drain completing does not cut over, nor does a restart.
+  prometheus_.Set(kDrained, 0);
+  engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
+  StartEngine();
+  EXPECT_EQ(Status(run.run).state, RunState::kPaused) << "the pause survives a restart";
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(Performed("fw1").empty());
+
+  EXPECT_EQ(engine_->Resume(run.run, "bob").status, 200);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+}
+
 }  // namespace
 }  // namespace cutover

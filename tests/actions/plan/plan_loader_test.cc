@@ -67,6 +67,21 @@ class PlanLoaderTest : public ::testing::Test {
   CutoverConfig config_;
 };
 
+TEST_F(PlanLoaderTest, PauseAlertsAndADrainDeadlineLoad) {
+  PlanLoadResult result = Load(
+      "plan: p\ncluster: edge-fw\npause:\n  alerts: [CutoverConfigChangedDuringUpgrade]\n"
+      "steps:\n  - name: cutover\n    action: disconnect\n    members: [fw1]\n"
+      "    trigger: {alert: CutoverDrainComplete}\n"
+      "    deadline: {after: 15m, then: proceed}\n"
+      "  - name: after\n    action: connect\n    members: [fw2]\n");
+  ASSERT_TRUE(result.ok()) << result.ErrorText();
+  EXPECT_THAT(result.plan.pause_alerts, ElementsAre("CutoverConfigChangedDuringUpgrade"));
+  ASSERT_TRUE(result.plan.steps[0].deadline.has_value());
+  EXPECT_EQ(result.plan.steps[0].deadline->after, std::chrono::minutes(15));
+  EXPECT_EQ(result.plan.steps[0].deadline->then, DeadlinePolicy::kProceed);
+  EXPECT_FALSE(result.plan.steps[1].deadline.has_value()) << "no deadline unless written";
+}
+
 TEST_F(PlanLoaderTest, CompletePlanLoadsWithEveryField) {
   const std::string path =
       std::string(CUTOVER_SOURCE_DIR) + "/tests/actions/plan/testdata/bgp_pair_upgrade.yaml";
@@ -285,11 +300,11 @@ std::vector<BadPlan> BadPlans() {
        "plan: p\ncluster: edge-fw\nowner: ops\nsteps:\n  - name: s\n    action: upgrade\n"
        "    members: [fw1]\n",
        {"plan.yaml:3: plan: unknown key 'owner' (known keys: plan, cluster, description, "
-        "defaults, rollback, steps)"}},
+        "defaults, rollback, pause, steps)"}},
       {"UnknownStepKey",
        kStep + "    retries: 3\n",
        {"plan.yaml:7: step \"s\": unknown key 'retries' (known keys: name, action, members, "
-        "params, trigger, timeout, gates, rollback, rollback_gates)"}},
+        "params, trigger, timeout, deadline, gates, rollback, rollback_gates)"}},
       {"UnknownGateKey",
        kGate + "        threshold: 3\n",
        {"plan.yaml:11: gate \"g\": unknown key 'threshold' (known keys: name, query, condition, "
@@ -526,8 +541,40 @@ std::vector<BadPlan> BadPlans() {
         "manual or trigger: {alert: AlertName})"}},
       {"TriggerAlertAlsoRollsBack",
        "rollback:\n  alerts: [CutoverGo]\n" + kStep + "    trigger: {alert: CutoverGo}\n",
-       {"plan.yaml:9: step \"s\": alert 'CutoverGo' both starts this step and rolls back the "
-        "plan (rollback.alerts, line 2); use different alerts"}},
+       {"plan.yaml:9: step \"s\": alert 'CutoverGo' both starts this step and rolls back or "
+        "pauses the plan (line 2); use different alerts"}},
+      {"TriggerAlertAlsoPauses",
+       "pause:\n  alerts: [CutoverGo]\n" + kStep + "    trigger: {alert: CutoverGo}\n",
+       {"plan.yaml:9: step \"s\": alert 'CutoverGo' both starts this step and rolls back or "
+        "pauses the plan (line 2); use different alerts"}},
+      {"PauseAlertAlsoRollsBack",
+       "rollback:\n  alerts: [CutoverX]\npause:\n  alerts: [CutoverX]\n" + kStep,
+       {"plan.yaml:4: pause.alerts: 'CutoverX' is already listed (line 2); an alert either "
+        "rolls back or pauses a run, once"}},
+      {"PauseNotAMapping",
+       "pause: [CutoverX]\n" + kStep,
+       {"plan.yaml:1: 'pause' must be a mapping with alerts, e.g. pause: {alerts: "
+        "[CutoverConfigChangedDuringUpgrade]}"}},
+      {"PauseAlertsNotAList",
+       "pause:\n  alerts: CutoverX\n" + kStep,
+       {"plan.yaml:2: pause.alerts must be a list of alertnames, e.g. "
+        "[CutoverConfigChangedDuringUpgrade]"}},
+      {"DeadlineWithoutAfter",
+       kStep + "    deadline: {then: proceed}\n",
+       {"plan.yaml:7: step \"s\": deadline has no 'after', e.g. deadline: {after: 20m, then: "
+        "proceed}"}},
+      {"DeadlineUnknownPolicy",
+       kStep + "    deadline:\n      after: 20m\n      then: skip\n",
+       {"plan.yaml:9: step \"s\": deadline.then 'skip' is not a policy; use wait (keep waiting), "
+        "proceed (perform the action anyway) or rollback"}},
+      {"DeadlineNotAMapping",
+       kStep + "    deadline: 20m\n",
+       {"plan.yaml:7: step \"s\": 'deadline' must be a mapping with after and then, e.g. "
+        "deadline: {after: 20m, then: proceed}"}},
+      {"DeadlineZero",
+       kStep + "    deadline: {after: 0s, then: wait}\n",
+       {"plan.yaml:7: step \"s\".deadline.after: '0s' is not a duration above zero (write it "
+        "like Prometheus: 30s, 10m, 1h30m, 500ms)"}},
       {"NoDataPass",
        kGate + "        no_data: pass\n",
        {"plan.yaml:11: gate \"g\": no_data: pass is refused: an empty result means nothing was "

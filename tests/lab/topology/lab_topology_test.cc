@@ -120,9 +120,9 @@ class LabTest : public ::testing::Test {
 
   ProcessResult Up(const std::string& selection) {
     auto started = std::chrono::steady_clock::now();
-    ProcessResult up = Lab({"up", "--selection", selection, "--state-dir", dir_.path(),
-                            "--service-port", std::to_string(kServicePort),
-                            "--upgrade-seconds", "1", "--owner", Owner()});
+    ProcessResult up =
+        Lab({"up", "--selection", selection, "--state-dir", dir_.path(), "--service-port",
+             std::to_string(kServicePort), "--upgrade-seconds", "1", "--owner", Owner()});
     up_duration_ = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     std::cerr << "lab.sh up --selection " << selection << " took " << up_duration_.count()
@@ -340,8 +340,8 @@ TEST_F(LabTest, ALabWhoseOwnerHasExitedGivesWayToTheNextUp) {
   ASSERT_TRUE(owner.Start({"sleep", "600"}, dir_.File("owner.log")));
   const std::string owner_pid = std::to_string(owner.pid());
   testing::TempDir first_state;
-  ProcessResult first = Lab({"up", "--state-dir", first_state.path(), "--owner", owner_pid,
-                             "--upgrade-seconds", "1"});
+  ProcessResult first = Lab(
+      {"up", "--state-dir", first_state.path(), "--owner", owner_pid, "--upgrade-seconds", "1"});
   ASSERT_EQ(first.exit_status, 0) << first.err;
 
   ProcessResult while_owner_lives = Up("bgp");
