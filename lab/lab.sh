@@ -2,11 +2,12 @@
 # The cutover lab: a real Linux firewall pair (or more members) between a client and a
 # server, in network namespaces on this machine. See lab/README.md.
 #
-#   lab.sh up [--members N] [--selection bgp|vrrp] [--state-dir DIR] [--service-port P]
+#   lab.sh up [--members N] [--selection bgp|vrrp|loadshare] [--state-dir DIR] [--service-port P]
 #             [--version V] [--upgrade-seconds S] [--owner PID]
 #   lab.sh down                 remove everything the lab created (any number of times)
 #   lab.sh status               nodes, daemons, roles; exit 0 only when all is running
-#   lab.sh active               the member both routers send traffic through
+#   lab.sh active               the member both routers send traffic through (loadshare:
+#                               the members taking new connections)
 #   lab.sh role fwN [--force]   make fwN the active member (BGP policy or VRRP priority);
 #                               --force: even when fwN cannot commit the synced states
 #   lab.sh upgrade fwN [V]      run fwN's upgrade command (stops, switches version, starts)
@@ -27,6 +28,8 @@ source "$LAB_DIR/lib/services.sh"
 source "$LAB_DIR/lib/roles.sh"
 # shellcheck source=lib/teardown.sh
 source "$LAB_DIR/lib/teardown.sh"
+# shellcheck source=lib/steering.sh
+source "$LAB_DIR/lib/steering.sh"
 
 MEMBERS=2
 SELECTION=bgp
@@ -56,7 +59,7 @@ parse_up_options() {
   while (($#)); do
     case "$1" in
       --members) MEMBERS=${2:?--members needs a number} && shift ;;
-      --selection) SELECTION=${2:?--selection needs bgp or vrrp} && shift ;;
+      --selection) SELECTION=${2:?--selection needs bgp, vrrp or loadshare} && shift ;;
       --state-dir) STATE_DIR=${2:?--state-dir needs a directory} && shift ;;
       --service-port) SERVICE_PORT=${2:?--service-port needs a port} && shift ;;
       --version) INITIAL_VERSION=${2:?--version needs a version} && shift ;;
@@ -69,7 +72,8 @@ parse_up_options() {
   if ! [[ $MEMBERS =~ ^[0-9]+$ ]] || ((MEMBERS < 2 || MEMBERS > MAX_MEMBERS)); then
     die "--members $MEMBERS: give 2 to $MAX_MEMBERS"
   fi
-  [[ $SELECTION == bgp || $SELECTION == vrrp ]] || die "--selection $SELECTION: give bgp or vrrp"
+  [[ $SELECTION == bgp || $SELECTION == vrrp || $SELECTION == loadshare ]] ||
+    die "--selection $SELECTION: give bgp, vrrp or loadshare"
   if ! [[ $SERVICE_PORT =~ ^[0-9]+$ ]] || ((SERVICE_PORT < 1 || SERVICE_PORT > 65535)); then
     die "--service-port $SERVICE_PORT: give a TCP port number"
   fi
@@ -208,14 +212,18 @@ expected_daemons() {
       ;;
     fw*)
       echo /usr/sbin/sshd conntrackd
-      if [[ $SELECTION == bgp ]]; then echo /usr/lib/frr/zebra /usr/lib/frr/bgpd; else echo keepalived; fi
+      case $SELECTION in
+        bgp) echo /usr/lib/frr/zebra /usr/lib/frr/bgpd ;;
+        vrrp) echo keepalived ;;
+      esac
       ;;
+    mgmt) [[ $SELECTION != loadshare ]] || echo "bash $STATE_DIR/co-steer" ;;
   esac
 }
 
 all_daemons_running() {
   local node daemon
-  for node in $(managed_nodes); do
+  for node in mgmt $(managed_nodes); do
     for daemon in $(expected_daemons "$node"); do
       daemon_running_in "$node" "$daemon" || return 1
     done
@@ -243,12 +251,26 @@ cmd_status() {
     done
     if [[ $node == fw* ]]; then
       line+=" version:$(cat "$(node_dir "$node")/version" 2>/dev/null)"
-      line+=" state:$(vrrp_state_of "$node")"
+      if [[ $SELECTION == loadshare ]]; then
+        line+=" role:$(member_view "$node" role) accepting:$(member_view "$node" accepting)"
+        line+=" mark:$(member_view "$node" mark)"
+      else
+        line+=" state:$(vrrp_state_of "$node")"
+      fi
       line+=" conntrack:$(in_ns "$node" conntrack -C 2>/dev/null)"
     fi
     [[ -n $line ]] || line=" namespace up"
     printf '%-6s%s\n' "$node" "$line"
   done
+  if [[ $SELECTION == loadshare ]]; then
+    if daemon_running_in mgmt "bash $STATE_DIR/co-steer"; then
+      printf 'steering: running; new connections to: %s\n' "$(accepting_members)"
+    else
+      printf 'steering: DOWN (%s/steering.log)\n' "$STATE_DIR"
+      ok=1
+    fi
+    return $ok
+  fi
   for node in rtr-c rtr-s; do
     printf '%s next hop member: %s' "$node" "$(router_next_hop_member "$node")"
     [[ $SELECTION != bgp ]] || printf ' (%s of %s BGP sessions established)' "$(established_sessions "$node")" "$MEMBERS"
@@ -269,7 +291,7 @@ require_member() {
 cmd_active() {
   require_root
   load_lab_record
-  active_member
+  if [[ $SELECTION == loadshare ]]; then accepting_members; else active_member; fi
 }
 
 cmd_role() {
@@ -277,6 +299,8 @@ cmd_role() {
   load_lab_record
   local member=${1:?role needs a member, e.g. fw2}
   require_member "$member" role
+  [[ $SELECTION != loadshare ]] ||
+    die "role: a load-sharing lab has no active member to move; members join and leave with their co-cluster (lab.sh ssh $member \$STATE/$member/bin/co-cluster disconnect|connect|...)"
   case ${2:-} in
     "") ;;
     --force) FORCE=1 ;;

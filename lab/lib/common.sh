@@ -67,6 +67,8 @@ member_index() { printf '%s\n' "${1#fw}"; }
 member_outside_addr() { printf '10.99.10.%d\n' $((10 + $(member_index "$1"))); }
 member_inside_addr() { printf '10.99.20.%d\n' $((10 + $(member_index "$1"))); }
 member_sync_addr() { printf '172.31.99.%d\n' "$(member_index "$1")"; }
+member_outside_mac() { printf '02:99:10:00:00:%02x\n' "$(member_index "$1")"; }
+member_inside_mac() { printf '02:99:20:00:00:%02x\n' "$(member_index "$1")"; }
 member_mgmt_addr() { printf '172.31.250.%d\n' $((10 + $(member_index "$1"))); }
 # fw1 150, fw2 140, ...: fw1 is master until a track-file offset says otherwise.
 member_vrrp_priority() { printf '%d\n' $((160 - 10 * $(member_index "$1"))); }

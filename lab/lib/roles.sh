@@ -61,7 +61,11 @@ vrrp_converged_on() {
 }
 
 converged_on() {
-  if [[ $SELECTION == bgp ]]; then bgp_converged_on "$1"; else vrrp_converged_on "$1"; fi
+  case $SELECTION in
+    bgp) bgp_converged_on "$1" ;;
+    vrrp) vrrp_converged_on "$1" ;;
+    loadshare) loadshare_converged ;;
+  esac
 }
 
 # The route-map change and soft clear that make a member active or standby; the same

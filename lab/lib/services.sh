@@ -7,7 +7,11 @@ frr_config_dir() { printf '%s/%s\n' "$FRR_CONFIG_ROOT" "$(ns_of "$1")"; }
 frr_run_dir() { printf '%s/%s\n' "$FRR_RUN_ROOT" "$(ns_of "$1")"; }
 
 role_daemon() {
-  if [[ $SELECTION == bgp ]]; then echo frr; else echo keepalived; fi
+  case $SELECTION in
+    bgp) echo frr ;;
+    vrrp) echo keepalived ;;
+    loadshare) echo none ;; # the routers' steering decides (lib/steering.sh)
+  esac
 }
 
 new_ssh_key() {
@@ -99,6 +103,13 @@ write_member_frr_config() {
   chown frr:frr "$(frr_config_dir "$member")/frr.conf"
 }
 
+# FTFW's reliable delivery tracks one sequence of messages: with several senders on one
+# multicast group a receiver keeps only part of the states (seen here: a quarter of each
+# peer's). Load sharing, where every member must hold every other's states, uses NOTRACK.
+conntrackd_sync_mode() {
+  if [[ $SELECTION == loadshare ]]; then echo NOTRACK; else echo FTFW; fi
+}
+
 conntrackd_transport_block() {
   local member=$1
   if ((MEMBERS == 2)); then
@@ -107,7 +118,14 @@ conntrackd_transport_block() {
     render_template conntrackd-udp.block - SYNC_ADDR="$(member_sync_addr "$member")" \
       PEER_SYNC_ADDR="$(member_sync_addr "$peer")"
   else
-    render_template conntrackd-multicast.block - SYNC_ADDR="$(member_sync_addr "$member")"
+    # Load sharing: members of one version sync among themselves only, as versions that
+    # cannot read each other's sync messages would (Check Point: "Release version
+    # mismatch"); co-upgrade moves a member to its new version's group.
+    local group=3780
+    [[ $SELECTION != loadshare ]] ||
+      group=$("$(node_dir "$member")/bin/co-sync-group" "$INITIAL_VERSION")
+    render_template conntrackd-multicast.block - SYNC_ADDR="$(member_sync_addr "$member")" \
+      SYNC_GROUP="$group"
   fi
 }
 
@@ -120,10 +138,7 @@ write_member_files() {
   rm -f "$dir/vrrp-state"
   render_template nftables.conf "$dir/nftables.conf" NODE="$member" \
     CLIENT_NET="$CLIENT_NET" SERVER_NET="$SERVER_NET" SERVICE_PORT="$SERVICE_PORT"
-  render_template conntrackd.conf "$dir/conntrackd.conf" NODE="$member" NODE_DIR="$dir" \
-    TRANSPORT="$(conntrackd_transport_block "$member")" OUTSIDE_NET="$OUTSIDE_NET" \
-    INSIDE_NET="$INSIDE_NET" SYNC_NET="$SYNC_NET" MGMT_NET="$MGMT_NET"
-  for script in co-services co-notify co-upgrade; do
+  for script in co-services co-notify co-upgrade co-cluster co-sync-group; do
     render_template "member/$script" "$dir/bin/$script" NODE="$member" NS="$(ns_of "$member")" \
       NODE_DIR="$dir" ROLE_DAEMON="$(role_daemon)" UPGRADE_SECONDS="$UPGRADE_SECONDS" \
       FRR_CONFIG_DIR="$(frr_config_dir "$member")" FRR_RUN_DIR="$(frr_run_dir "$member")" \
@@ -131,9 +146,13 @@ write_member_files() {
       RTR_C_ADDR="$RTR_C_OUTSIDE_ADDR" RTR_S_ADDR="$RTR_S_INSIDE_ADDR"
     chmod 0755 "$dir/bin/$script"
   done
+  render_template conntrackd.conf "$dir/conntrackd.conf" NODE="$member" NODE_DIR="$dir" \
+    TRANSPORT="$(conntrackd_transport_block "$member")" SYNC_MODE="$(conntrackd_sync_mode)" \
+    OUTSIDE_NET="$OUTSIDE_NET" \
+    INSIDE_NET="$INSIDE_NET" SYNC_NET="$SYNC_NET" MGMT_NET="$MGMT_NET"
   if [[ $SELECTION == bgp ]]; then
     write_member_frr_config "$member"
-  else
+  elif [[ $SELECTION == vrrp ]]; then
     render_template keepalived.conf "$dir/keepalived.conf" NODE="$member" NS="$(ns_of "$member")" \
       NODE_DIR="$dir" PRIORITY="$(member_vrrp_priority "$member")" \
       OUTSIDE_VIP="$OUTSIDE_VIP" INSIDE_VIP="$INSIDE_VIP"
@@ -149,18 +168,21 @@ start_services() {
   for node in $(managed_nodes); do mkdir -p "$(node_dir "$node")"; done
   write_ssh_files
   for node in $(managed_nodes); do start_sshd "$node"; done
-  if [[ $SELECTION == bgp ]]; then
-    for node in rtr-c rtr-s; do
-      write_router_frr_config "$node"
-      start_router_frr "$node"
-    done
-  else
-    add_static_routes_to_vips
-  fi
+  case $SELECTION in
+    bgp)
+      for node in rtr-c rtr-s; do
+        write_router_frr_config "$node"
+        start_router_frr "$node"
+      done
+      ;;
+    vrrp) add_static_routes_to_vips ;;
+    loadshare) setup_steering_routers ;;
+  esac
   for member in $(member_names); do
     write_member_files "$member"
     start_member "$member"
   done
+  [[ $SELECTION != loadshare ]] || start_steering
   if [[ $SELECTION == bgp ]]; then
     # fw1 announces without prepending; the others are standbys.
     for member in $(member_names); do

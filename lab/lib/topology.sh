@@ -88,9 +88,11 @@ create_data_path() {
 
   for member in $(member_names); do
     connect_nodes "$member" outside rtr-c "$member"
+    ip -n "$(ns_of "$member")" link set outside address "$(member_outside_mac "$member")"
     attach_to_bridge rtr-c "$member" br-outside
     add_address "$member" outside "$(member_outside_addr "$member")/24"
     connect_nodes "$member" inside rtr-s "$member"
+    ip -n "$(ns_of "$member")" link set inside address "$(member_inside_mac "$member")"
     attach_to_bridge rtr-s "$member" br-inside
     add_address "$member" inside "$(member_inside_addr "$member")/24"
   done

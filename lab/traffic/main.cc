@@ -81,6 +81,7 @@ struct ClientFlags {
   std::string message_interval = "1s";
   std::string stall_timeout = "3s";
   std::string connect_timeout = "2s";
+  std::string tcp_user_timeout = "0";
   std::string lifetime = "forever";
   std::string summary_interval = "10s";
   std::string duration = "0";
@@ -105,6 +106,8 @@ bool BuildClientOptions(const ClientFlags& flags, ClientOptions* options, std::s
                          error) ||
       !ParseDurationFlag("--connect-timeout", flags.connect_timeout, false,
                          &options->connect_timeout, error) ||
+      !ParseDurationFlag("--tcp-user-timeout", flags.tcp_user_timeout, true,
+                         &options->tcp_user_timeout, error) ||
       !ParseDurationFlag("--summary-interval", flags.summary_interval, true,
                          &options->summary_interval, error) ||
       !ParseDurationFlag("--duration", flags.duration, true, &options->duration, error))
@@ -241,9 +244,15 @@ int Main(int argc, char** argv) {
                    "A connect not finished after this long has failed")
       ->capture_default_str();
   client
+      ->add_option("--tcp-user-timeout", flags.tcp_user_timeout,
+                   "Abort a session whose data stays unacknowledged this long, reporting it "
+                   "broken (TCP_USER_TIMEOUT; 0: the kernel's retransmission limit)")
+      ->capture_default_str();
+  client
       ->add_option("--long-session-lifetime", flags.lifetime,
-                   "forever, exp:MEAN or fixed:DURATION; an ended session is replaced and "
-                   "not counted as broken")
+                   "forever, exp:MEAN, fixed:DURATION or a mix such as "
+                   "70%exp:20s,30%fixed:2m; an ended session is replaced and not "
+                   "counted as broken")
       ->capture_default_str();
   client
       ->add_option("--summary-interval", flags.summary_interval,

@@ -1,6 +1,8 @@
 // How long a long-lived session stays open before it closes normally and is replaced:
 // "forever" (default), "exp:60s" (exponentially distributed, mean 60 s, like real client
-// sessions) or "fixed:30s". A normal close is not a broken session.
+// sessions), "fixed:30s", or a weighted mix of those, "70%exp:20s,25%fixed:2m,5%forever",
+// so that a drained member's sessions end over a realistic time. A normal close is not a
+// broken session. Immutable after Parse; safe to share between threads.
 #pragma once
 
 #include <chrono>
@@ -8,6 +10,8 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/duration.h"
 #include "common/parse_result.h"
@@ -16,21 +20,30 @@ namespace cutover::traffic {
 
 class SessionLifetime {
  public:
-  enum class Kind { kForever, kExponential, kFixed };
-
   static ParseResult<SessionLifetime> Parse(std::string_view text);
-  static SessionLifetime Forever() { return SessionLifetime(Kind::kForever, Duration{0}); }
+  static SessionLifetime Forever() { return SessionLifetime({{100, Kind::kForever, Duration{0}}}); }
 
-  Kind kind() const { return kind_; }
-  Duration mean() const { return mean_; }
-  // A lifetime for one new session; nullopt means it never ends on its own.
+  // A lifetime for one new session (its kind drawn by weight first, for a mix); nullopt
+  // means it never ends on its own.
   std::optional<Duration> Sample(std::mt19937_64& random) const;
+  // What Parse reads back to the same lifetime: "exp:1m" or "70%exp:20s,30%forever".
   std::string ToString() const;
 
  private:
-  SessionLifetime(Kind kind, Duration mean) : kind_(kind), mean_(mean) {}
-  Kind kind_;
-  Duration mean_;
+  enum class Kind { kForever, kExponential, kFixed };
+  struct Part {
+    double percent;  // of new sessions
+    Kind kind;
+    Duration mean;
+  };
+
+  static ParseResult<Part> ParseKind(std::string_view text);
+  static ParseResult<SessionLifetime> ParseMix(std::string_view text);
+  static std::optional<Duration> SampleKind(const Part& part, std::mt19937_64& random);
+  static std::string KindToString(const Part& part);
+
+  explicit SessionLifetime(std::vector<Part> parts) : parts_(std::move(parts)) {}
+  std::vector<Part> parts_;  // a plain kind is one part at 100%
 };
 
 }  // namespace cutover::traffic

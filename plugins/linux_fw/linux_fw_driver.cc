@@ -14,6 +14,7 @@ constexpr char kConntrackCount[] = "conntrack_count";
 constexpr char kConntrackdStats[] = "conntrackd_stats";
 constexpr char kConntrackdNetwork[] = "conntrackd_network";
 constexpr char kVrrpState[] = "vrrp_state";
+constexpr char kClusterStatus[] = "cluster_status";
 constexpr char kVersion[] = "version";
 constexpr char kConfigDigest[] = "config_digest";
 
@@ -63,8 +64,13 @@ MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
       {kConntrackCount, "conntrack -C"},
       {kConntrackdStats, "conntrackd -C \"$CONNTRACKD_CONFIG\" -s"},
       {kConntrackdNetwork, "conntrackd -C \"$CONNTRACKD_CONFIG\" -s network"},
-      {kVrrpState, "cat -- \"$VRRP_STATE_FILE\""},
   };
+  // With a site command, membership is the site's word; the VRRP file may not exist.
+  const bool site_membership = !settings_.cluster_command.empty();
+  if (site_membership)
+    sections.push_back({kClusterStatus, settings_.cluster_command + " status"});
+  else
+    sections.push_back({kVrrpState, "cat -- \"$VRRP_STATE_FILE\""});
   // An empty command switches the figure off (documented as optional).
   if (!settings_.version_command.empty()) sections.push_back({kVersion, settings_.version_command});
   if (!settings_.config_digest_command.empty())
@@ -112,16 +118,28 @@ MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
   if (!count.ok()) return MemberStatus::Down(unparseable(kConntrackCount, count.error()));
   status.connections = static_cast<double>(count.value());
 
-  if (out.at(kVrrpState).exit_status != 0)
-    return MemberStatus::Down(
-        failed(kVrrpState) +
-        "; keepalived's notify script writes this file (see plugins/linux_fw/README.md)");
-  auto vrrp = ParseKeepalivedState(out.at(kVrrpState).output);
-  if (!vrrp.ok()) return MemberStatus::Down(unparseable(kVrrpState, vrrp.error()));
-  status.role = vrrp.value().role;
-  // In a VRRP pair the master holds the virtual addresses, so only it is offered new
-  // connections; a backup, faulted or stopped instance receives none.
-  status.accepting_new_connections = status.role == "active";
+  if (site_membership) {
+    if (out.at(kClusterStatus).exit_status != 0)
+      return MemberStatus::Down(failed(kClusterStatus) +
+                                "; cluster_command must answer `status` with role=... and "
+                                "accepting=... lines (see plugins/linux_fw/README.md)");
+    auto membership = ParseClusterStatus(out.at(kClusterStatus).output);
+    if (!membership.ok())
+      return MemberStatus::Down(unparseable(kClusterStatus, membership.error()));
+    status.role = membership.value().role;
+    status.accepting_new_connections = membership.value().accepting;
+  } else {
+    if (out.at(kVrrpState).exit_status != 0)
+      return MemberStatus::Down(
+          failed(kVrrpState) +
+          "; keepalived's notify script writes this file (see plugins/linux_fw/README.md)");
+    auto vrrp = ParseKeepalivedState(out.at(kVrrpState).output);
+    if (!vrrp.ok()) return MemberStatus::Down(unparseable(kVrrpState, vrrp.error()));
+    status.role = vrrp.value().role;
+    // In a VRRP pair the master holds the virtual addresses, so only it is offered new
+    // connections; a backup, faulted or stopped instance receives none.
+    status.accepting_new_connections = status.role == "active";
+  }
 
   if (out.count(kVersion)) {
     if (out.at(kVersion).exit_status != 0) return MemberStatus::Down(failed(kVersion));
@@ -179,9 +197,17 @@ ActionResult LinuxFwDriver::Perform(const ActionRequest& request) {
       // refills this member's external cache. -R would only re-read our own kernel table.
       return RunAction("resync", {"conntrackd", "-C", settings_.conntrackd_config, "-n"});
     case Action::kDisconnect:
+      if (!settings_.cluster_command.empty()) return RunClusterCommand(request.action);
       return SetInterfaces("down");
     case Action::kConnect:
+      if (!settings_.cluster_command.empty()) return RunClusterCommand(request.action);
       return SetInterfaces("up");
+    case Action::kStartDrain:
+    case Action::kStopDrain:
+    case Action::kStartUpgradeMode:
+    case Action::kStopUpgradeMode:
+    case Action::kDisableAcceleration:
+      return RunClusterCommand(request.action);
     case Action::kUpgrade:
       return Upgrade(request);
     case Action::kInstallPolicy:
@@ -248,6 +274,19 @@ ActionResult LinuxFwDriver::SetInterfaces(const std::string& state) {
                                    "cutover-" + what};
   argv.insert(argv.end(), settings_.interfaces.begin(), settings_.interfaces.end());
   return RunAction(what, argv);
+}
+
+ActionResult LinuxFwDriver::RunClusterCommand(Action action) {
+  std::string what(ActionName(action));
+  if (settings_.cluster_command.empty())
+    return ActionResult::Failure(
+        what +
+        ": cluster_command is not set for this member; set it to the site command that "
+        "changes the member's cluster membership (called as `CMD " +
+        what + "`, see plugins/linux_fw/README.md)");
+  // Only the operator's own command is shell text; the action word arrives as "$1".
+  return RunAction(
+      what, {"sh", "-c", settings_.cluster_command + " \"$1\"", "cutover-cluster-command", what});
 }
 
 ActionResult LinuxFwDriver::Upgrade(const ActionRequest& request) {

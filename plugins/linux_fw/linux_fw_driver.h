@@ -1,6 +1,8 @@
 // The linux-fw driver: a Linux firewall member with keepalived (VRRP decides who is
 // active), conntrackd (FTFW state sync) and nftables, reached through a CommandTransport
-// (SSH in production, `ip netns exec` in tests). See plugins/linux_fw/README.md.
+// (SSH in production, `ip netns exec` in tests). In a load-sharing cluster a site command
+// (`cluster_command`) reports and changes membership instead. See
+// plugins/linux_fw/README.md.
 #pragma once
 
 #include <memory>
@@ -23,6 +25,9 @@ struct LinuxFwSettings {
       "nft -s list ruleset && cat /etc/keepalived/keepalived.conf \"$CONNTRACKD_CONFIG\"";
   std::string upgrade_command;
   std::string policy_command = "nft -f /etc/nftables.conf";
+  // Site command for cluster membership, called as `CMD <action>` and `CMD status`;
+  // empty: keepalived's state file gives the role and disconnect/connect use interfaces.
+  std::string cluster_command;
   Duration command_timeout{std::chrono::seconds(120)};
 };
 
@@ -38,6 +43,7 @@ class LinuxFwDriver : public Driver {
   ActionResult SetPriority(const ActionRequest& request);
   ActionResult SetInterfaces(const std::string& state);
   ActionResult Upgrade(const ActionRequest& request);
+  ActionResult RunClusterCommand(Action action);
 
   LinuxFwSettings settings_;
   std::unique_ptr<CommandTransport> transport_;

@@ -13,23 +13,36 @@ DriverDescriptor LinuxFwDriverDescriptor() {
   DriverDescriptor d;
   d.name = "linux-fw";
   d.description =
-      "Linux firewall with keepalived (VRRP), conntrackd (FTFW state sync) and nftables, "
-      "over SSH; one round trip per probe (see plugins/linux_fw/README.md).";
-  d.actions = {Action::kSetPriority,   Action::kCommitSync, Action::kResync,
-               Action::kDisconnect,    Action::kConnect,    Action::kUpgrade,
-               Action::kInstallPolicy, Action::kRun};
-  d.roles = {"active", "standby", "fault", "stopped"};
+      "Linux firewall with keepalived (VRRP) or a site cluster_command (load sharing), "
+      "conntrackd (FTFW state sync) and nftables, over SSH; one round trip per probe (see "
+      "plugins/linux_fw/README.md).";
+  d.actions = {Action::kSetPriority,
+               Action::kCommitSync,
+               Action::kResync,
+               Action::kDisconnect,
+               Action::kConnect,
+               Action::kStartDrain,
+               Action::kStopDrain,
+               Action::kStartUpgradeMode,
+               Action::kStopUpgradeMode,
+               Action::kDisableAcceleration,
+               Action::kUpgrade,
+               Action::kInstallPolicy,
+               Action::kRun};
+  // fault and stopped come from keepalived; ready and down from a cluster_command.
+  d.roles = {"active", "standby", "fault", "stopped", "ready", "down"};
   d.config = {
       {"conntrackd_config", ValueType::kString, defaults.conntrackd_config, false, false,
        "conntrackd's configuration file; every conntrackd call passes it with -C"},
       {"vrrp_state_file", ValueType::kString, defaults.vrrp_state_file, false, false,
        "file keepalived's notify script writes the VRRP state to (MASTER/BACKUP/... or "
-       "'INSTANCE VI_1 MASTER 150'); the role is read from it"},
+       "'INSTANCE VI_1 MASTER 150'); the role is read from it unless cluster_command is set"},
       {"vrrp_track_file", ValueType::kString, defaults.vrrp_track_file, false, false,
        "file keepalived's track_file block watches; set_priority writes the priority "
        "offset into it"},
       {"interfaces", ValueType::kStringList, "", false, false,
-       "interfaces disconnect takes down and connect brings up, e.g. [eth1, eth2]"},
+       "interfaces disconnect takes down and connect brings up, e.g. [eth1, eth2]; unused "
+       "when cluster_command is set"},
       {"version_command", ValueType::kString, defaults.version_command, false, false,
        "shell command whose first output line is the member's version; empty: no version"},
       {"config_digest_command", ValueType::kString, defaults.config_digest_command, false, false,
@@ -39,6 +52,10 @@ DriverDescriptor LinuxFwDriverDescriptor() {
        "shell command the upgrade action runs; the requested version is \"$1\""},
       {"policy_command", ValueType::kString, defaults.policy_command, false, false,
        "shell command install_policy runs to load the ruleset"},
+      {"cluster_command", ValueType::kString, defaults.cluster_command, false, false,
+       "site command for cluster membership: called as `CMD ACTION` for disconnect, connect, "
+       "start_drain, stop_drain, start_upgrade_mode, stop_upgrade_mode, disable_acceleration, "
+       "and as `CMD status` by the probe; see plugins/linux_fw/README.md"},
       {"connect_timeout", ValueType::kDuration, FormatDuration(ssh_defaults.connect_timeout), false,
        false, "how long establishing the SSH session may take"},
       {"command_timeout", ValueType::kDuration, FormatDuration(defaults.command_timeout), false,
@@ -58,6 +75,7 @@ DriverDescriptor LinuxFwDriverDescriptor() {
     settings.config_digest_command = s.String("config_digest_command");
     settings.upgrade_command = s.String("upgrade_command");
     settings.policy_command = s.String("policy_command");
+    settings.cluster_command = s.String("cluster_command");
     settings.command_timeout = s.DurationValue("command_timeout");
 
     SshOptions ssh = SshOptionsForMember(member, s.DurationValue("connect_timeout"));

@@ -342,4 +342,49 @@ ParseResult<KeepalivedState> ParseKeepalivedState(std::string_view contents) {
                        " (expected MASTER, BACKUP, FAULT, STOP or DELETED)");
 }
 
+ParseResult<ClusterStatus> ParseClusterStatus(std::string_view output) {
+  using Result = ParseResult<ClusterStatus>;
+  auto is_key = [](std::string_view key) {
+    if (key.empty() || key.front() < 'a' || key.front() > 'z') return false;
+    for (char c : key)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+  };
+  std::optional<std::string> role;
+  std::optional<bool> accepting;
+  for (std::string_view raw : SplitLines(output)) {
+    std::string_view line = Trim(raw);
+    if (line.empty()) continue;
+    std::size_t eq = line.find('=');
+    // A line like "vtysh: command not found" or "Error: x = y" is a broken command,
+    // not a new key; reading past it could hide why the status is wrong.
+    if (eq == std::string_view::npos || !is_key(line.substr(0, eq)))
+      return Result::Error("expected key=value lines (role=..., accepting=...), got the line " +
+                           QuoteCommandOutput(line));
+    std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "role") {
+      if (role)
+        return Result::Error("role is given twice (" + QuoteCommandOutput("role=" + *role) +
+                             " and " + QuoteCommandOutput(line) + ")");
+      if (value != "active" && value != "standby" && value != "ready" && value != "down")
+        return Result::Error("unknown role in the line " + QuoteCommandOutput(line) +
+                             " (expected active, standby, ready or down)");
+      role = std::string(value);
+    } else if (key == "accepting") {
+      if (accepting)
+        return Result::Error("accepting is given twice (second time in the line " +
+                             QuoteCommandOutput(line) + ")");
+      if (value != "0" && value != "1")
+        return Result::Error("accepting must be 0 or 1, got the line " + QuoteCommandOutput(line));
+      accepting = value == "1";
+    }
+  }
+  if (!role || !accepting)
+    return Result::Error(std::string("the status names no ") + (!role ? "role" : "accepting") +
+                         " (expected role=<active|standby|ready|down> and accepting=<0|1>), "
+                         "got " +
+                         QuoteCommandOutput(output));
+  return ClusterStatus{*role, *accepting};
+}
+
 }  // namespace cutover

@@ -1,5 +1,6 @@
 // Pure parsers for what a Linux firewall member prints: `conntrack -C`, `conntrackd -s`,
-// `conntrackd -s network` and the VRRP state file a keepalived notify script writes.
+// `conntrackd -s network`, the VRRP state file a keepalived notify script writes and
+// the answer of the site's `cluster_command status`.
 // Each returns a value or an error naming what was expected; none invents a figure.
 // Fixtures captured from conntrackd 1.4.7 and keepalived 2.2.7 live in
 // tests/plugins/linux_fw/fixtures/.
@@ -77,5 +78,16 @@ struct KeepalivedState {
   std::optional<std::int64_t> priority;  // effective priority at the transition
 };
 ParseResult<KeepalivedState> ParseKeepalivedState(std::string_view contents);
+
+// What the site's `cluster_command status` prints in a load-sharing cluster: one
+// `key=value` per line, e.g. "role=active\naccepting=1\n". `role` (active, standby,
+// ready or down) and `accepting` (0 or 1) are required, each once; other keys are
+// ignored so a site script may print more. A line that is not `key=value` (key in
+// [a-z0-9_], starting with a letter) is an error naming the line.
+struct ClusterStatus {
+  std::string role;
+  bool accepting = false;
+};
+ParseResult<ClusterStatus> ParseClusterStatus(std::string_view output);
 
 }  // namespace cutover

@@ -298,10 +298,11 @@ TEST(UpgradeDashboard, ShowsWhatAnOperatorFollowsDuringARun) {
         "cutover_run_step", "cutover_step_state", "cutover_member_sync_ok",
         "ha_cluster_member:cutover_standby_parity:ratio", "cutover_gate_value",
         "cutover_gate_threshold", "cutover_gate_passing",
-        "cutover_member_accepting_new_connections", "cutover_drain_estimate_seconds",
-        "cutover_traffic_sessions_open", "cutover_traffic_sessions_broken_total",
-        "cutover_traffic_connects_failed_total", "cutover_traffic_sessions_stalled_total",
-        "ALERTS{alertname=~\"Cutover.*\"", "changes(cutover_run_step"})
+        "ha_cluster_member:cutover_member_draining:bool",
+        "ha_cluster_member:cutover_drain_estimate:seconds", "cutover_traffic_sessions_open",
+        "cutover_traffic_sessions_broken_total", "cutover_traffic_connects_failed_total",
+        "cutover_traffic_sessions_stalled_total", "ALERTS{alertname=~\"Cutover.*\"",
+        "changes(cutover_run_step"})
     EXPECT_TRUE(AnyQueryHas(queries.value(), metric)) << "no query shows " << metric;
 
   std::map<std::string, std::string> expected_types = {{"Connections per member", "timeseries"},
@@ -321,6 +322,28 @@ TEST(UpgradeDashboard, ShowsWhatAnOperatorFollowsDuringARun) {
     ASSERT_NE(panel, nullptr) << title;
     EXPECT_GT((*panel)["fieldConfig"]["defaults"]["mappings"].Size(), 0u)
         << title << " shows numbers instead of names";
+  }
+}
+
+// A panel reading a recording rule that alerts/cutover.rules.yml does not define (a
+// typo, a renamed rule) stays empty without any error in Grafana.
+TEST(Dashboards, EveryRecordingRuleTheyReadIsDefinedInTheAlertRules) {
+  std::set<std::string> recorded;
+  YAML::Node rules = YAML::LoadFile(std::string(CUTOVER_SOURCE_DIR) + "/alerts/cutover.rules.yml");
+  for (const YAML::Node& group : rules["groups"])
+    for (const YAML::Node& rule : group["rules"])
+      if (rule["record"]) recorded.insert(rule["record"].as<std::string>());
+  ASSERT_FALSE(recorded.empty());
+  const std::regex rule_name(R"((^|[^A-Za-z0-9_:"])([A-Za-z_]*:[A-Za-z0-9_]+:[A-Za-z0-9_]+))");
+  for (const auto& dashboard : LoadDashboards()) {
+    SCOPED_TRACE(dashboard->path);
+    for (const DashboardQuery& query : Queries(*dashboard)) {
+      for (auto it = std::sregex_iterator(query.expr.begin(), query.expr.end(), rule_name);
+           it != std::sregex_iterator(); ++it)
+        EXPECT_TRUE(recorded.count((*it)[2].str()))
+            << query.location << " reads " << (*it)[2].str()
+            << ", which alerts/cutover.rules.yml does not record: the panel would stay empty";
+    }
   }
 }
 

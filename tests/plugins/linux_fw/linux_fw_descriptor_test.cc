@@ -53,9 +53,13 @@ TEST_F(LinuxFwDescriptorTest, DeclaresExactlyTheActionsItPerforms) {
   EXPECT_EQ(d.name, "linux-fw");
   EXPECT_THAT(d.actions,
               UnorderedElementsAre(Action::kSetPriority, Action::kCommitSync, Action::kResync,
-                                   Action::kDisconnect, Action::kConnect, Action::kUpgrade,
-                                   Action::kInstallPolicy, Action::kRun));
-  EXPECT_THAT(d.roles, UnorderedElementsAre("active", "standby", "fault", "stopped"));
+                                   Action::kDisconnect, Action::kConnect, Action::kStartDrain,
+                                   Action::kStopDrain, Action::kStartUpgradeMode,
+                                   Action::kStopUpgradeMode, Action::kDisableAcceleration,
+                                   Action::kUpgrade, Action::kInstallPolicy, Action::kRun));
+  // fault/stopped from keepalived; ready/down from a load-sharing site command.
+  EXPECT_THAT(d.roles,
+              UnorderedElementsAre("active", "standby", "fault", "stopped", "ready", "down"));
   EXPECT_TRUE(d.needs_credentials);
   for (const ConfigKey& key : d.config) EXPECT_FALSE(key.help.empty()) << key.name;
 }
@@ -69,6 +73,7 @@ TEST_F(LinuxFwDescriptorTest, DefaultsFillEverySetting) {
   EXPECT_EQ(s.String("version_command"), "uname -r");
   EXPECT_EQ(s.String("policy_command"), "nft -f /etc/nftables.conf");
   EXPECT_EQ(s.String("upgrade_command"), "");
+  EXPECT_EQ(s.String("cluster_command"), "") << "without it the member is a keepalived pair";
   EXPECT_TRUE(s.StringList("interfaces").empty());
   EXPECT_EQ(s.DurationValue("connect_timeout"), std::chrono::seconds(5));
   EXPECT_EQ(s.DurationValue("command_timeout"), std::chrono::minutes(2));
@@ -83,6 +88,15 @@ TEST_F(LinuxFwDescriptorTest, FactoryBuildsAnSshDriverFromTheMember) {
   const MemberConfig& member = loaded.config.clusters[0].members[0];
   auto driver = LinuxFwDriverDescriptor().create(member, context_);
   EXPECT_NE(driver, nullptr);
+}
+
+TEST_F(LinuxFwDescriptorTest, ALoadSharingMemberNamesItsSiteCommand) {
+  ConfigLoadResult loaded = Load(
+      "        settings:\n"
+      "          cluster_command: /usr/local/sbin/cluster-member\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.ErrorText();
+  EXPECT_EQ(loaded.config.clusters[0].members[0].settings.String("cluster_command"),
+            "/usr/local/sbin/cluster-member");
 }
 
 TEST_F(LinuxFwDescriptorTest, WrongSettingTypesAreRefusedWithTheirHelp) {

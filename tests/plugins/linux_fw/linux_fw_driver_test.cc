@@ -21,6 +21,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 struct Calls {
   std::vector<std::vector<std::string>> argv;
@@ -153,6 +154,75 @@ TEST(LinuxFwProbeTest, BackupIsStandbyAndGetsNoNewConnections) {
   ASSERT_TRUE(status.up) << status.error;
   EXPECT_EQ(status.role, "standby");
   EXPECT_EQ(status.accepting_new_connections, false);
+}
+
+// The site's membership command as a stand-in that refuses anything but the single
+// argument `status`, so a lost or split argument shows as a down member.
+void SiteCommandAnswers(FakeMember& member, const std::string& answer, int status = 0) {
+  member.Stub("cluster-member",
+              "[ \"$#\" = 1 ] && [ \"$1\" = status ] || "
+              "{ echo \"cluster-member stand-in: unexpected arguments $*\"; exit 2; }\n"
+              "printf '%s' '" +
+                  answer + "'\nexit " + std::to_string(status));
+  member.settings.cluster_command = "cluster-member";
+}
+
+TEST(LinuxFwProbeTest, SiteCommandDecidesRoleAndAcceptingInALoadSharingCluster) {
+  FakeMember member;
+  SiteCommandAnswers(member, "role=ready\naccepting=0\nupgrade_mode=on\n");
+  // keepalived says MASTER, but with a site command the VRRP file is not the authority.
+  member.dir.Write("vrrp-state", "INSTANCE VI_1 MASTER 150\n");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+
+  ASSERT_TRUE(status.up) << status.error;
+  ASSERT_EQ(member.calls->argv.size(), 1u) << "the status must ride the same round trip";
+  EXPECT_EQ(status.role, "ready");
+  EXPECT_EQ(status.accepting_new_connections, false);
+  EXPECT_EQ(status.connections, 406) << "everything else is probed as without a site command";
+  EXPECT_EQ(status.version, "6.1.0-28-amd64");
+  EXPECT_EQ(status.sync.ok, true);
+  EXPECT_EQ(status.sync.values.at(SyncMetric::kExternalCacheEntries), 406);
+}
+
+TEST(LinuxFwProbeTest, ADrainingMemberStaysActiveButTakesNoNewConnections) {
+  FakeMember member;
+  SiteCommandAnswers(member, "role=active\naccepting=0\n");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.role, "active");
+  EXPECT_EQ(status.accepting_new_connections, false);
+}
+
+TEST(LinuxFwProbeTest, WithASiteCommandTheVrrpStateFileNeedNotExist) {
+  FakeMember member;
+  SiteCommandAnswers(member, "role=active\naccepting=1\n");
+  member.settings.vrrp_state_file = member.dir.File("never-written");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.role, "active");
+  EXPECT_EQ(status.accepting_new_connections, true);
+  ASSERT_EQ(member.calls->argv.size(), 1u);
+  EXPECT_THAT(member.calls->argv[0][2], Not(HasSubstr("@@cutover-begin vrrp_state")))
+      << "the VRRP state file must not be read at all";
+}
+
+TEST(LinuxFwProbeTest, AFailingSiteStatusTakesTheMemberDownWithItsWords) {
+  FakeMember member;
+  SiteCommandAnswers(member, "cluster-member: bgpd is not running\n", 3);
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_EQ(status.role, "unknown");
+  EXPECT_THAT(status.error, HasSubstr("`cluster-member status` exited 3"));
+  EXPECT_THAT(status.error, HasSubstr("bgpd is not running"));
+}
+
+TEST(LinuxFwProbeTest, AGarbledSiteStatusTakesTheMemberDownNamingTheLine) {
+  FakeMember member;
+  SiteCommandAnswers(member, "role=active\nmembership: in\naccepting=1\n");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("`cluster-member status`"));
+  EXPECT_THAT(status.error, HasSubstr("membership: in"));
 }
 
 TEST(LinuxFwProbeTest, ConfigurationChangeChangesTheDigest) {
@@ -442,6 +512,76 @@ TEST_F(LinuxFwActionTest, AFailedCommandIsAFailedActionWithWhatItPrinted) {
   EXPECT_THAT(result.error, HasSubstr("commit_sync on fake fw1"));
   EXPECT_THAT(result.error, HasSubstr("exit status 1"));
   EXPECT_THAT(result.output, HasSubstr("is conntrackd running?"));
+}
+
+// The load-sharing vocabulary the checkpoint driver also speaks, so one plan drives both.
+const Action kClusterActions[] = {Action::kDisconnect,         Action::kConnect,
+                                  Action::kStartDrain,         Action::kStopDrain,
+                                  Action::kStartUpgradeMode,   Action::kStopUpgradeMode,
+                                  Action::kDisableAcceleration};
+
+TEST_F(LinuxFwActionTest, EachClusterActionRunsTheSiteCommandWithTheActionAsItsOnlyArgument) {
+  settings_.cluster_command = "/usr/local/sbin/cluster-member --site 'lab a'";
+  for (Action action : kClusterActions) {
+    calls_->argv.clear();
+    ActionResult result = Perform(action);
+    EXPECT_TRUE(result.ok) << ActionName(action) << ": " << result.error;
+    EXPECT_EQ(result.output, "ok\n");
+    // The shell text is the operator's own command; the action word is a separate
+    // argument, read as "$1", whatever it is.
+    EXPECT_THAT(OnlyCall(),
+                ElementsAre("sh", "-c", "/usr/local/sbin/cluster-member --site 'lab a' \"$1\"",
+                            "cutover-cluster-command", ActionName(action)))
+        << ActionName(action);
+  }
+}
+
+TEST_F(LinuxFwActionTest, WithASiteCommandDisconnectLeavesTheInterfacesAlone) {
+  settings_.cluster_command = "cluster-member";
+  EXPECT_TRUE(Perform(Action::kDisconnect).ok);
+  EXPECT_THAT(OnlyCall()[2], Not(HasSubstr("ip link")));
+}
+
+TEST_F(LinuxFwActionTest, TheSiteCommandReallyReceivesOneArgument) {
+  testing::TempDir dir;
+  std::string log = dir.File("calls.log");
+  dir.Write("cluster-member",
+            "#!/bin/sh\nprintf '%s|%s|%s\\n' \"$#\" \"$1\" \"$2\" >> '" + log +
+                "'\necho \"membership: $1 done\"\n",
+            0755);
+  settings_.cluster_command = "'" + dir.File("cluster-member") + "'";
+  LinuxFwDriver driver(settings_, std::make_unique<LocalTransport>());
+  for (Action action : kClusterActions) {
+    ActionResult result = driver.Perform({action, {{"command", "; touch pwned"}}});
+    ASSERT_TRUE(result.ok) << ActionName(action) << ": " << result.error;
+    EXPECT_EQ(result.output, "membership: " + std::string(ActionName(action)) + " done\n");
+  }
+  EXPECT_EQ(testing::ReadFile(log),
+            "1|disconnect|\n1|connect|\n1|start_drain|\n1|stop_drain|\n"
+            "1|start_upgrade_mode|\n1|stop_upgrade_mode|\n1|disable_acceleration|\n");
+}
+
+TEST_F(LinuxFwActionTest, AFailingSiteCommandIsAFailedActionWithItsExitStatusAndOutput) {
+  settings_.cluster_command = "cluster-member";
+  auto driver = Driver(Exited(4, "", "cluster-member: peer fw2 is already out; refusing\n"));
+  ActionResult result = driver->Perform({Action::kStartDrain, {}});
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("start_drain on fake fw1"));
+  EXPECT_THAT(result.error, HasSubstr("cluster-member"));
+  EXPECT_THAT(result.error, HasSubstr("exit status 4"));
+  EXPECT_THAT(result.output, HasSubstr("peer fw2 is already out"));
+}
+
+TEST_F(LinuxFwActionTest, LoadSharingActionsWithoutASiteCommandSayWhatToConfigure) {
+  for (Action action : {Action::kStartDrain, Action::kStopDrain, Action::kStartUpgradeMode,
+                        Action::kStopUpgradeMode, Action::kDisableAcceleration}) {
+    ActionResult result = Perform(action);
+    EXPECT_FALSE(result.ok) << ActionName(action);
+    EXPECT_THAT(result.error, HasSubstr(std::string(ActionName(action)) +
+                                        ": cluster_command is not set for this member; set it"));
+    EXPECT_THAT(result.error, HasSubstr("plugins/linux_fw/README.md"));
+  }
+  EXPECT_THAT(calls_->argv, IsEmpty()) << "nothing may reach the member";
 }
 
 TEST_F(LinuxFwActionTest, ActionsOutsideTheDescriptorAreRefused) {

@@ -1,6 +1,7 @@
 // The parsers on output captured from conntrackd 1.4.7 / keepalived 2.2.7 (fixtures/
 // README.md says how each was captured) and on cut-short or foreign output, which must
-// give an error and never a figure.
+// give an error and never a figure. `cluster_command status` is cutover's own protocol
+// (plugins/linux_fw/README.md), so its cases are a table here rather than captures.
 #include "plugins/linux_fw/linux_fw_parsers.h"
 
 #include <gmock/gmock.h>
@@ -224,6 +225,59 @@ TEST(KeepalivedStateTest, AnythingElseIsAnErrorNamingWhatWasFound) {
 
   EXPECT_FALSE(ParseKeepalivedState("INSTANCE VI_1 MASTER high\n").ok());
   EXPECT_FALSE(ParseKeepalivedState("cat: /run/cutover/vrrp-state: No such file\n").ok());
+}
+
+struct ClusterStatusCase {
+  std::string what;    // what the site script said, in an operator's words
+  std::string output;  // what `cluster_command status` printed
+  std::string role;    // expected role; empty: the output must be refused
+  bool accepting = false;
+  std::string error;  // for a refusal: what the error must quote
+};
+
+TEST(ClusterStatusTest, TheSiteCommandsAnswerGivesRoleAndAccepting) {
+  const ClusterStatusCase cases[] = {
+      {"an active member taking its share", "role=active\naccepting=1\n", "active", true, ""},
+      {"an active member draining", "role=active\naccepting=0\n", "active", false, ""},
+      {"a standby member", "role=standby\naccepting=0\n", "standby", false, ""},
+      {"an upgraded member waiting to join", "accepting=0\nrole=ready\n", "ready", false, ""},
+      {"a disconnected member", "role=down\naccepting=0", "down", false, ""},
+      {"blank lines, CRLF and surrounding spaces", "\n  role=active\r\n\naccepting=1  \n", "active",
+       true, ""},
+      {"keys a newer site script adds", "role=standby\npeers=3\nupgrade_mode=on\naccepting=0\n",
+       "standby", false, ""},
+      {"an unknown key whose value has spaces or '='", "role=active\nnote=a = b\naccepting=1\n",
+       "active", true, ""},
+      {"no role", "accepting=1\n", "", false, "no role"},
+      {"no accepting", "role=active\n", "", false, "no accepting"},
+      {"nothing at all", "", "", false, "no role"},
+      {"a role cutover does not know", "role=primary\naccepting=1\n", "", false, "role=primary"},
+      {"a role in capitals", "role=ACTIVE\naccepting=1\n", "", false, "role=ACTIVE"},
+      {"accepting as a word", "role=active\naccepting=yes\n", "", false, "accepting=yes"},
+      {"accepting as 2", "role=active\naccepting=2\n", "", false, "accepting=2"},
+      {"an empty role", "role=\naccepting=0\n", "", false, "role="},
+      {"role twice", "role=active\nrole=down\naccepting=0\n", "", false, "role=down"},
+      {"accepting twice", "role=active\naccepting=1\naccepting=0\n", "", false, "accepting=0"},
+      {"a shell error before the answer",
+       "cluster-member: 3: vtysh: not found\nrole=active\naccepting=1\n", "", false,
+       "vtysh: not found"},
+      {"an error message that contains '='", "role=active\nError: state = unknown\naccepting=1\n",
+       "", false, "Error: state = unknown"},
+      {"spaces around '='", "role = active\naccepting=1\n", "", false, "role = active"},
+      {"the keepalived state file by mistake", "INSTANCE VI_1 MASTER 150\n", "", false,
+       "INSTANCE VI_1 MASTER 150"},
+  };
+  for (const ClusterStatusCase& c : cases) {
+    auto status = ParseClusterStatus(c.output);
+    if (c.role.empty()) {
+      ASSERT_FALSE(status.ok()) << c.what << ": was read as role " << status.value().role;
+      EXPECT_THAT(status.error(), HasSubstr(c.error)) << c.what;
+    } else {
+      ASSERT_TRUE(status.ok()) << c.what << ": " << status.error();
+      EXPECT_EQ(status.value().role, c.role) << c.what;
+      EXPECT_EQ(status.value().accepting, c.accepting) << c.what;
+    }
+  }
 }
 
 }  // namespace
