@@ -95,6 +95,8 @@ void PrintStatusTable(const rapidjson::Document& doc) {
                 Str(run, "plan").c_str(), Str(run, "cluster").c_str(), Str(run, "state").c_str(),
                 run["blocked"].GetBool() ? " (blocked)" : "");
     if (!Str(run, "reason").empty()) std::printf("  why: %s\n", Str(run, "reason").c_str());
+    if (!Str(run, "warning").empty() && !run.HasMember("finished_at"))
+      std::printf("  warning: %s\n", Str(run, "warning").c_str());
     for (rapidjson::SizeType i = 0; i < steps.Size(); ++i) {
       const auto& step = steps[i];
       bool marker = i == current && !run.HasMember("finished_at");  // finished runs point nowhere
@@ -104,6 +106,7 @@ void PrintStatusTable(const rapidjson::Document& doc) {
         std::printf("        %s\n", Str(step, "waiting_for").c_str());
       if (!Str(step, "error").empty())
         std::printf("        error: %s\n", Str(step, "error").c_str());
+      if (!Str(step, "note").empty()) std::printf("        note: %s\n", Str(step, "note").c_str());
     }
   }
 }

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# The active/standby upgrade of the lab's BGP pair, end to end, with live traffic:
-# lab, cutover-traffic, Prometheus (with alerts/cutover.rules.yml), Alertmanager
-# (alerts/alertmanager.yml), cutover-exporter and cutover-actions, then the plan
-# examples/plans/bgp-pair-upgrade.yml started with cutoverctl. Prints progress while it
-# runs and a summary at the end; removes everything on exit, also on Ctrl-C.
+# An upgrade of a lab cluster, end to end, with live traffic: lab, cutover-traffic,
+# Prometheus (with alerts/cutover.rules.yml), Alertmanager (alerts/alertmanager.yml),
+# cutover-exporter and cutover-actions, then a plan of examples/plans/ started with
+# cutoverctl. Prints progress while it runs and a summary at the end; removes everything
+# on exit, also on Ctrl-C. Two scenarios:
+#   --scenario bgp-pair (default): the active/standby upgrade of a BGP-selected pair,
+#     examples/plans/bgp-pair-upgrade.yml;
+#   --scenario osu: Check Point's Optimal Service Upgrade of a 4-member load-sharing
+#     cluster, examples/plans/optimal-service-upgrade.yml, cut over by the
+#     CutoverDrainComplete alert.
 #
-#   lab/run-upgrade.sh [--build-dir DIR] [--work-dir DIR] [--soak DURATION]
+#   lab/run-upgrade.sh [--scenario bgp-pair|osu] [--build-dir DIR] [--work-dir DIR]
 #                      [--sessions N] [--rate N] [--timeout DURATION] [--keep]
+#                      [--soak DURATION] (bgp-pair)
+#                      [--lifetime MIX] [--drain-threshold N] [--drain-deadline DURATION]
+#                      [--drain-policy wait|proceed|rollback] (osu)
 #                      [--exec-before-run CMD] [--exec-during-soak CMD]
+#                      [--exec-at STEP CMD] [--stop-at-pause]
 #
 # Builds nothing: the binaries must exist in --build-dir (default: build/). Needs root,
 # prometheus, prometheus-alertmanager, curl and jq. Outputs in --work-dir: summary.json,
@@ -15,8 +24,13 @@
 # and every daemon's log. --timeout bounds the run (default 15m; the summary then says
 # run_state "timeout" and names what the current step waits for). For tests and demos,
 # --exec-before-run runs a shell command once everything is up, just before the run
-# starts, and --exec-during-soak once the soak step is under way; both see the lab's
-# lab.env and endpoints.env variables (PROMETHEUS_URL, ALERTMANAGER_URL, ...).
+# starts, --exec-during-soak once the soak step is under way, --exec-at once STEP has
+# been reached (left pending); all see the lab's lab.env and endpoints.env variables
+# (PROMETHEUS_URL, ALERTMANAGER_URL, ...). --stop-at-pause ends the watch when the run
+# pauses (summary run_state "paused"). osu: --lifetime is cutover-traffic's
+# --long-session-lifetime (default exp:10s: the OLD member drains in about a minute),
+# --drain-threshold the connections at which the OLD member counts as drained (0),
+# --drain-deadline and --drain-policy the cutover step's deadline (10m, wait).
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,8 +45,15 @@ EXEC_BEFORE_RUN=
 EXEC_DURING_SOAK=
 OLD_VERSION=1.0.0
 NEW_VERSION=2.0.0
-CLUSTER=lab-fw
-PLAN=bgp-pair-upgrade
+SCENARIO=bgp-pair
+LIFETIME=exp:10s
+DRAIN_THRESHOLD=0
+DRAIN_DEADLINE=10m
+DRAIN_POLICY="wait"
+CONNECTION_CEILING=20000
+EXEC_AT_STEP=
+EXEC_AT=
+STOP_AT_PAUSE=0
 # The traffic client's metrics reach the host over a veth of its own: the client
 # namespace has no management link, and the data path must carry only the service.
 METRICS_HOST_ADDR=172.31.251.1
@@ -76,11 +97,29 @@ parse_options() {
       --keep) KEEP=1 ;;
       --exec-before-run) EXEC_BEFORE_RUN=${2:?--exec-before-run needs a command} && shift ;;
       --exec-during-soak) EXEC_DURING_SOAK=${2:?--exec-during-soak needs a command} && shift ;;
+      --exec-at)
+        EXEC_AT_STEP=${2:?--exec-at needs a step and a command} EXEC_AT=${3:?--exec-at needs a command after the step}
+        shift 2
+        ;;
+      --stop-at-pause) STOP_AT_PAUSE=1 ;;
+      --scenario) SCENARIO=${2:?--scenario needs bgp-pair or osu} && shift ;;
+      --lifetime) LIFETIME=${2:?--lifetime needs a lifetime, e.g. exp:10s} && shift ;;
+      --drain-threshold) DRAIN_THRESHOLD=${2:?--drain-threshold needs a number} && shift ;;
+      --drain-deadline) DRAIN_DEADLINE=${2:?--drain-deadline needs a duration} && shift ;;
+      --drain-policy) DRAIN_POLICY=${2:?--drain-policy needs wait, proceed or rollback} && shift ;;
       -h | --help) usage && exit 0 ;;
       *) die "unknown option '$1' (see --help)" ;;
     esac
     shift
   done
+  case $SCENARIO in
+    bgp-pair) CLUSTER=lab-fw PLAN=bgp-pair-upgrade MEMBER_COUNT=2 CLUSTER_FILE=cutover.yml ;;
+    osu) CLUSTER=lab-ls PLAN=optimal-service-upgrade MEMBER_COUNT=4 CLUSTER_FILE=cutover-loadshare.yml ;;
+    *) die "--scenario $SCENARIO: give bgp-pair or osu" ;;
+  esac
+  [[ $DRAIN_THRESHOLD =~ ^[0-9]+$ ]] || die "--drain-threshold $DRAIN_THRESHOLD: give a whole number of connections"
+  [[ $DRAIN_POLICY =~ ^(wait|proceed|rollback)$ ]] || die "--drain-policy $DRAIN_POLICY: give wait, proceed or rollback"
+  seconds_of "$DRAIN_DEADLINE" >/dev/null
   [[ $SESSIONS =~ ^[0-9]+$ ]] || die "--sessions $SESSIONS: give a whole number"
   [[ $RATE =~ ^[0-9]+$ ]] || die "--rate $RATE: give a whole number of new sessions per second"
   SOAK_SECONDS=$(seconds_of "$SOAK")
@@ -150,9 +189,10 @@ prom_value() {
 # The lab lives for this script (--owner): if the script is killed before its cleanup,
 # the next lab.sh up takes the abandoned lab's place. With --keep it is the operator's.
 start_lab() {
-  local owner=(--owner "$$")
+  local owner=(--owner "$$") shape=()
   ((!KEEP)) || owner=()
-  "$REPO_DIR/lab/lab.sh" up --state-dir "$WORK_DIR/lab" --version "$OLD_VERSION" "${owner[@]}" >"$WORK_DIR/lab.log" 2>&1 ||
+  [[ $SCENARIO != osu ]] || shape=(--members 4 --selection loadshare)
+  "$REPO_DIR/lab/lab.sh" up --state-dir "$WORK_DIR/lab" --version "$OLD_VERSION" "${shape[@]}" "${owner[@]}" >"$WORK_DIR/lab.log" 2>&1 ||
     die "lab.sh up failed: $(tail -n 3 "$WORK_DIR/lab.log")"
   # Only now: a failed up removes what it made, and a lab that was already up is not ours.
   LAB_STARTED=1
@@ -170,15 +210,23 @@ start_lab() {
 write_configs() {
   local conf=$WORK_DIR/conf
   mkdir -p "$conf"
-  sed "s#@STATE@#$STATE_DIR#g" "$REPO_DIR/examples/lab/cutover.yml" >"$conf/cutover.yml"
+  sed "s#@STATE@#$STATE_DIR#g" "$REPO_DIR/examples/lab/$CLUSTER_FILE" >"$conf/cutover.yml"
   mkdir -p "$conf/plans"
   sed -e "s#@LAB_SH@#$REPO_DIR/lab/lab.sh#g" -e "s#@OLD_VERSION@#$OLD_VERSION#g" \
     -e "s#@NEW_VERSION@#$NEW_VERSION#g" -e "s#@SOAK_SAMPLES@#$SOAK_SECONDS#g" \
     -e "s#@SOAK_TIMEOUT@#$((SOAK_SECONDS + 120))s#g" \
+    -e "s#@CONNECTION_CEILING@#$CONNECTION_CEILING#g" -e "s#@DRAIN_DEADLINE@#$DRAIN_DEADLINE#g" \
+    -e "s#@DRAIN_POLICY@#$DRAIN_POLICY#g" \
     "$REPO_DIR/examples/plans/$PLAN.yml" >"$conf/plans/$PLAN.yml"
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$conf/actions.token"
   chmod 600 "$conf/actions.token"
-  cp "$REPO_DIR/alerts/cutover.rules.yml" "$conf/cutover.rules.yml"
+  # The drained threshold of this run, and a drain that counts as complete after 5 s at
+  # or below it (2m in production: alerts/README.md).
+  awk -v threshold="$DRAIN_THRESHOLD" '
+    /record: :cutover_drain_connections:threshold/ {print; getline; sub(/vector\([0-9.]+\)/, "vector(" threshold ")")}
+    /alert: CutoverDrainComplete/ {drain = 1}
+    drain && /^        for: / {sub(/for: .*/, "for: 5s"); drain = 0}
+    {print}' "$REPO_DIR/alerts/cutover.rules.yml" >"$conf/cutover.rules.yml"
   # Alertmanager: deliver to this run's cutover-actions within a second.
   sed -e "s#http://127.0.0.1:10471/#http://127.0.0.1:$ACTIONS_PORT/#" \
     -e "s#/etc/cutover/actions.token#$conf/actions.token#" \
@@ -216,21 +264,27 @@ traffic_ready() {
 
 start_traffic() {
   local traffic=$BUILD_DIR/lab/traffic/cutover-traffic
+  TRAFFIC_SCENARIO_ARGS=()
+  # osu: sessions end by themselves so the OLD member drains, and a session cut at the
+  # cutover is reported broken within seconds (TCP user timeout), not stalled for minutes.
+  [[ $SCENARIO != osu ]] ||
+    TRAFFIC_SCENARIO_ARGS=(--long-session-lifetime "$LIFETIME" --tcp-user-timeout 5s)
   start traffic-server ip netns exec "$LAB_SERVER_NS" "$traffic" server \
     --listen "$LAB_SERVER_ADDR:$LAB_SERVICE_PORT"
   sleep 0.5
   start traffic-client ip netns exec "$LAB_CLIENT_NS" "$traffic" client \
     --target "$LAB_SERVER_ADDR:$LAB_SERVICE_PORT" --sessions "$SESSIONS" \
     --new-sessions-per-second "$RATE" --metrics-listen "$METRICS_CLIENT_ADDR:$TRAFFIC_PORT" \
-    --report "$WORK_DIR/traffic.json"
+    --report "$WORK_DIR/traffic.json" "${TRAFFIC_SCENARIO_ARGS[@]}"
   TRAFFIC_CLIENT_PID=${PIDS[-1]}
-  wait_for 60 "$SESSIONS sessions open through fw1" traffic_ready
+  wait_for 60 "$SESSIONS sessions open through the cluster" traffic_ready
   log "traffic: $SESSIONS long sessions open, $RATE new sessions/s"
 }
 
 monitoring_ready() {
-  [[ $(prom_value 'count(cutover_member_up{ha_cluster="'$CLUSTER'"} == 1)') == 2 ]] &&
-    [[ -n $(prom_value 'ha_cluster_member:cutover_standby_parity:ratio{ha_cluster="'$CLUSTER'"}') ]] &&
+  [[ $(prom_value 'count(cutover_member_up{ha_cluster="'$CLUSTER'"} == 1)') == "$MEMBER_COUNT" ]] &&
+    { [[ $SCENARIO == osu ]] ||
+      [[ -n $(prom_value 'ha_cluster_member:cutover_standby_parity:ratio{ha_cluster="'$CLUSTER'"}') ]]; } &&
     [[ -n $(prom_value 'up{job="cutover-traffic"} == 1') ]] &&
     [[ -n $(prom_value 'up{job="cutover-actions"} == 1') ]] &&
     curl -fsS --max-time 2 "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready" >/dev/null 2>&1
@@ -249,7 +303,7 @@ start_monitoring() {
     --cluster.listen-address=
   start prometheus prometheus --config.file="$conf/prometheus.yml" \
     --storage.tsdb.path="$WORK_DIR/prometheus" --web.listen-address="127.0.0.1:$PROM_PORT"
-  wait_for 60 "Prometheus to see both members, the parity ratio, traffic and cutover-actions" monitoring_ready
+  wait_for 60 "Prometheus to see every member, the parity ratio (pair), traffic and cutover-actions" monitoring_ready
   log "monitoring: Prometheus $PROM_URL, Alertmanager 127.0.0.1:$ALERTMANAGER_PORT, exporter 127.0.0.1:$EXPORTER_PORT, cutover-actions $CUTOVER_ACTIONS_URL"
 }
 
@@ -295,6 +349,9 @@ run_plan() {
   RUN_ID=$(grep -oE "$PLAN-[0-9TZ]+" <<<"$out" | head -n 1)
   [[ -n $RUN_ID ]] || RUN_ID=$(ctl status --json | jq -r '.runs[0].id')
   log "started run $RUN_ID"
+  local warning
+  warning=$(ctl status "$RUN_ID" --json 2>/dev/null | jq -r '.runs[0].warning // empty')
+  [[ -z $warning ]] || log "WARNING from the plan: $warning"
   started=$SECONDS
   while :; do
     if ctl status "$RUN_ID" --json >"$WORK_DIR/status.json.tmp" 2>/dev/null; then
@@ -308,6 +365,16 @@ run_plan() {
         previous=$line
       fi
       case $state in completed | rolled_back | aborted | failed) break ;; esac
+      if [[ $STOP_AT_PAUSE == 1 && $state == paused ]]; then
+        log "the run paused: $(jq -r '.runs[0].reason' "$WORK_DIR/status.json") (--stop-at-pause)"
+        break
+      fi
+      if [[ -n $EXEC_AT ]] &&
+        [[ $(jq -r --arg s "$EXEC_AT_STEP" '.runs[0].steps[] | select(.name == $s) | .state' "$WORK_DIR/status.json") =~ ^(waiting_trigger|gating|performing|verifying|done)$ ]]; then
+        log "running --exec-at $EXEC_AT_STEP: $EXEC_AT"
+        run_hook "$EXEC_AT" || log "--exec-at failed"
+        EXEC_AT=
+      fi
       if [[ -n $EXEC_DURING_SOAK ]] &&
         [[ $(jq -r '.runs[0].steps[] | select(.name == "soak") | .state' "$WORK_DIR/status.json") == verifying ]]; then
         log "running --exec-during-soak: $EXEC_DURING_SOAK"
@@ -413,11 +480,15 @@ write_summary() {
   : >"$seen"
   for name in "${!ACTION_SEEN[@]}"; do printf '%s %s\n' "$name" "${ACTION_SEEN[$name]}" >>"$seen"; done
   jq -n --slurpfile traffic "$WORK_DIR/traffic.json" --slurpfile status "$WORK_DIR/status.json" \
-    --rawfile seen "$seen" --arg state "$RUN_STATE" --arg run "$RUN_ID" '
+    --rawfile seen "$seen" --arg state "$RUN_STATE" --arg run "$RUN_ID" \
+    --arg scenario "$SCENARIO" --argjson threshold "$DRAIN_THRESHOLD" '
     ($seen | split("\n") | map(select(length > 0) | split(" ") | {key: .[0], value: (.[1] | tonumber)}) | from_entries) as $acted
     | $traffic[0] as $t
+    | ([$status[0].runs[0].steps[] | select(.name == "cutover-old-upgrade-mode-off")] | first) as $cut
+    | ([$status[0].runs[0].steps[] | select(.name == "cutover-disconnect-old")] | first) as $disconnect
     | {
         run: $run,
+        scenario: $scenario,
         run_state: $state,
         run_reason: ($status[0].runs[0].reason // ""),
         waiting_for: ([$status[0].runs[0].steps[] | select(.state != "done" and .state != "pending" and .state != "compensated") | "\(.name): \(.waiting_for)"] | first // ""),
@@ -427,6 +498,18 @@ write_summary() {
         sessions_stalled: $t.sessions_stalled,
         connects_ok: $t.connects_ok,
         connects_failed: $t.connects_failed,
+        # osu: what the cutover cut. The drained gate reads connections minus the
+        # threshold; broken sessions are placed before or after the OLD member left.
+        cutover: (if $scenario != "osu" or $cut == null then null else {
+          drain_threshold: $threshold,
+          old_member_connections: ([$cut.gates[] | select(.gate == "drained") | .value + $threshold] | first),
+          note: $cut.note,
+          disconnected_at: ($acted["cutover-disconnect-old"] // null),
+          sessions_broken_before: (if $acted["cutover-disconnect-old"] then
+            [$t.events[] | select(.kind == "broken")
+              | select((.time | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) < ($disconnect.triggered_at | floor))] | length
+            else null end)
+        } end),
         steps: [$status[0].runs[0].steps[] | {
           name, state,
           action_seen_at: ($acted[.name] // null),
@@ -440,6 +523,7 @@ write_summary() {
     echo "== $PLAN: run $RUN_ID $RUN_STATE"
     jq -r 'select(.run_state != "completed") | "   \(.run_reason) \(.waiting_for)"' "$WORK_DIR/summary.json"
     jq -r '"sessions kept \(.sessions_kept)/\(.sessions_target), broken \(.sessions_broken), stalled \(.sessions_stalled); connects \(.connects_ok) ok / \(.connects_failed) failed"' "$WORK_DIR/summary.json"
+    jq -r 'select(.cutover != null) | .cutover | "cutover: the OLD member left with \(.old_member_connections // "?") connections (drained at <= \(.drain_threshold)); sessions broken before it: \(.sessions_broken_before // "?")" + (if (.note // "") != "" then "; \(.note)" else "" end)' "$WORK_DIR/summary.json"
     printf '%-22s %-12s %10s %10s\n' step state "wait (s)" "total (s)"
     jq -r '.steps[] | [.name, .state, (if .wait_seconds then (.wait_seconds * 10 | round / 10 | tostring) else "-" end),
       (if .duration_seconds then (.duration_seconds * 10 | round / 10 | tostring) else "-" end)] | @tsv' \

@@ -5,7 +5,8 @@
 # loopback and in the lab's namespaces, the plan examples/plans/bgp-pair-upgrade.yml,
 # progress while it runs, a summary and a timeline picture at the end. Everything is
 # removed on exit, also on Ctrl-C. Options are passed to lab/run-upgrade.sh
-# (--sessions N, --rate N, --soak DURATION, --keep, ...).
+# (--sessions N, --rate N, --soak DURATION, --keep, ...); `--scenario osu` runs Check
+# Point's Optimal Service Upgrade of a 4-member load-sharing cluster instead.
 #   scripts/demo-haproxy.sh is the smaller exporter-only demo against a local HAProxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ cmake -S . -B build/main -DCUTOVER_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >
 echo "building cutover..."
 log="${TMPDIR:-/tmp}/cutover-demo-build.log"
 cmake --build build/main -j"$(nproc)" \
-  --target cutover-exporter cutover-actions cutoverctl cutover-traffic >"$log" 2>&1 ||
+  --target cutover-exporter cutover-actions cutoverctl cutover-traffic cutover-dashboard-queries \
+  >"$log" 2>&1 ||
   { cat "$log"; exit 1; }
 exec lab/run-upgrade.sh --build-dir "$(pwd)/build/main" "$@"

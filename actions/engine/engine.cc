@@ -158,6 +158,7 @@ void Engine::Apply(const JournalRecord& r) {
     const Plan* plan = FindPlan(r.plan);
     if (plan != nullptr && plan->digest == r.plan_digest) {
       run->plan = plan;
+      run->status.warning = plan->warning;
       for (const StepSpec& spec : plan->steps) run->status.steps.push_back({.name = spec.name});
     } else {
       run->status.reason =

@@ -89,6 +89,7 @@ std::string RunStatusJson(const std::vector<RunStatus>& runs) {
     w.Key("blocked");
     w.Bool(run.blocked);
     Str(w, "reason", run.reason);
+    Str(w, "warning", run.warning);
     w.Key("current_step");
     w.Uint64(run.current_step);
     Str(w, "started_by", run.started_by);

@@ -63,6 +63,7 @@ struct RunStatus {
   std::size_t current_step = 0;  // index into steps; == steps.size() when all are done
   std::vector<StepStatus> steps;
   std::string reason;    // why the run is paused, blocked, rolling back or finished
+  std::string warning;   // the plan's warning, shown while the run is on
   bool blocked = false;  // a gate cannot be measured: nothing runs until it can
   std::string started_by;
   std::chrono::system_clock::time_point started_at;

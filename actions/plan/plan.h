@@ -112,6 +112,9 @@ struct Plan {
   std::string name;     // [A-Za-z0-9_.-]
   std::string cluster;  // a cluster of the configuration
   std::string description;
+  // Shown with every status of a run of this plan, e.g. that the cluster has no
+  // redundancy until the run ends.
+  std::string warning;
   std::vector<StepSpec> steps;
   RollbackPolicy rollback;
   // Alerts that pause a run of this plan (e.g. CutoverConfigChangedDuringUpgrade): nothing

@@ -101,8 +101,9 @@ class PlanLoader {
       return;
     }
     Plan& plan = result_.plan;
-    CheckKeys(root, "plan",
-              {"plan", "cluster", "description", "defaults", "rollback", "pause", "steps"});
+    CheckKeys(
+        root, "plan",
+        {"plan", "cluster", "description", "warning", "defaults", "rollback", "pause", "steps"});
 
     if (Field name = Get(root, "plan")) {
       if (ReadString(name, "plan", &plan.name) && !IsValidName(plan.name)) {
@@ -130,6 +131,7 @@ class PlanLoader {
 
     if (Field description = Get(root, "description"))
       ReadString(description, "description", &plan.description);
+    if (Field warning = Get(root, "warning")) ReadString(warning, "warning", &plan.warning);
     if (Field defaults = Get(root, "defaults")) LoadDefaults(defaults);
     if (Field rollback = Get(root, "rollback")) LoadRollbackPolicy(rollback);
     if (Field pause = Get(root, "pause")) LoadPausePolicy(pause);

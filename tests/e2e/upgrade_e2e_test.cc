@@ -14,8 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "common/process.h"
-#include "tests/support/temp_dir.h"
+#include "tests/e2e/upgrade_run.h"
 
 namespace cutover {
 namespace {
@@ -24,32 +23,12 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using namespace std::chrono_literals;
 
-struct UpgradeRun {
-  ProcessResult process;
-  rapidjson::Document summary;
-  std::string work_dir;
-  std::string Explain() const {
-    return "run-upgrade.sh exited " + std::to_string(process.exit_status) +
-           (process.timed_out ? " (timed out)" : "") + "; its output:\n" + process.err +
-           process.out + "\nlogs in " + work_dir;
-  }
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> LabNamespaces() {
-  ProcessResult listed = RunProcess({"ip", "netns", "list"}, {});
-  std::vector<std::string> found;
-  std::istringstream lines(listed.out);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("co-", 0) == 0) found.push_back(line.substr(0, line.find(' ')));
-  return found;
-}
+using testing::DashboardQueriesWithoutData;
+using testing::LabNamespaces;
+using testing::ReadTextFile;
+using testing::StepGate;
+using testing::StepState;
+using testing::UpgradeRun;
 
 class UpgradeEndToEndTest : public ::testing::Test {
  protected:
@@ -61,75 +40,24 @@ class UpgradeEndToEndTest : public ::testing::Test {
 
   // The rollback and broken-sync cases use smaller figures (300 long sessions, 10 new
   // sessions a second); the full upgrade runs with the README's defaults.
-  UpgradeRun Run(std::vector<std::string> extra_args, int sessions = 300, int rate = 10) {
-    UpgradeRun run;
-    run.work_dir = dir_.File("run");
-    std::vector<std::string> argv = {std::string(CUTOVER_SOURCE_DIR) + "/lab/run-upgrade.sh",
-                                     "--build-dir",
-                                     CUTOVER_BINARY_DIR,
-                                     "--work-dir",
-                                     run.work_dir,
-                                     "--sessions",
-                                     std::to_string(sessions),
-                                     "--rate",
-                                     std::to_string(rate)};
-    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    ProcessOptions options;
-    options.timeout = 280s;
-    run.process = RunProcess(argv, options);
-    std::string text = ReadFile(run.work_dir + "/summary.json");
-    run.summary.Parse(text.c_str());
-    return run;
-  }
-
-  static std::string StepState(const rapidjson::Document& summary, const std::string& name) {
-    for (const auto& step : summary["steps"].GetArray())
-      if (name == step["name"].GetString()) return step["state"].GetString();
-    return "(no step " + name + ")";
-  }
-
-  // The step's last measurement of a gate, as the summary copies it from the run status.
-  static const rapidjson::Value* Gate(const rapidjson::Document& summary, const std::string& step,
-                                      const std::string& gate) {
-    for (const auto& s : summary["steps"].GetArray()) {
-      if (step != s["name"].GetString()) continue;
-      for (const auto& g : s["gates"].GetArray())
-        if (gate == g["gate"].GetString()) return &g;
-    }
-    return nullptr;
+  UpgradeRun Run(const std::vector<std::string>& args, int sessions = 300, int rate = 10) {
+    return testing::RunUpgrade(dir_, args, sessions, rate, 280s);
   }
 
   // A role move acts only on sync gates that held, measured before its action began.
   static void ExpectMovedOnlyAfterSyncHeld(const rapidjson::Document& summary,
                                            const std::string& step, const std::string& parity) {
-    const rapidjson::Value* seen = nullptr;
-    for (const auto& s : summary["steps"].GetArray())
-      if (step == s["name"].GetString()) seen = &s["action_seen_at"];
-    ASSERT_TRUE(seen && seen->IsNumber()) << step << ": its action was never seen";
+    double seen = testing::ActionSeenAt(summary, step);
+    ASSERT_GT(seen, 0) << step << ": its action was never seen";
     for (const std::string& gate : {std::string("sync-ok"), parity}) {
-      const rapidjson::Value* g = Gate(summary, step, gate);
+      const rapidjson::Value* g = StepGate(summary, step, gate);
       ASSERT_NE(g, nullptr) << step << " has no gate " << gate;
       EXPECT_STREQ((*g)["phase"].GetString(), "Successful") << step << " " << gate;
-      EXPECT_LE((*g)["measured_at"].GetDouble(), seen->GetDouble()) << step << " " << gate;
+      EXPECT_LE((*g)["measured_at"].GetDouble(), seen) << step << " " << gate;
     }
-    const rapidjson::Value* p = Gate(summary, step, parity);
+    const rapidjson::Value* p = StepGate(summary, step, parity);
     ASSERT_TRUE(p && p->HasMember("value"));
     EXPECT_GE((*p)["value"].GetDouble(), 0.0) << "parity minus the threshold";
-  }
-
-  // Each line of dashboard-data.tsv whose query returned no series over the run:
-  // `location<TAB>series<TAB>expression`.
-  static std::vector<std::string> DashboardQueriesWithoutData(const UpgradeRun& run) {
-    std::vector<std::string> empty;
-    std::istringstream lines(ReadFile(run.work_dir + "/dashboard-data.tsv"));
-    for (std::string line; std::getline(lines, line);) {
-      std::istringstream fields(line);
-      std::string location, series;
-      std::getline(fields, location, '\t');
-      std::getline(fields, series, '\t');
-      if (series == "0" || series == "error") empty.push_back(line);
-    }
-    return empty;
   }
 
   testing::TempDir dir_;
@@ -164,9 +92,9 @@ TEST_F(UpgradeEndToEndTest, TheWholeUpgradeKeepsEveryLiveSession) {
       without_data.push_back(line);
   }
   EXPECT_THAT(without_data, IsEmpty());
-  EXPECT_THAT(ReadFile(run.work_dir + "/dashboard-data.tsv"), HasSubstr("panel 1 "));
+  EXPECT_THAT(ReadTextFile(run.work_dir + "/dashboard-data.tsv"), HasSubstr("panel 1 "));
 
-  std::string timeline = ReadFile(run.work_dir + "/timeline.svg");
+  std::string timeline = ReadTextFile(run.work_dir + "/timeline.svg");
   EXPECT_THAT(timeline, HasSubstr("<svg"));
   EXPECT_THAT(timeline, HasSubstr(">fw1</text>"));
   EXPECT_THAT(timeline, HasSubstr(">fw2</text>"));

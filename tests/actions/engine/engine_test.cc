@@ -515,6 +515,7 @@ TEST_F(EngineTest, MetricsShowRunStepAndGateState) {
 std::string DrainWithDeadline(const std::string& policy) {
   return R"(plan: drain-deadline
 cluster: edge
+warning: No redundancy until the cutover.
 pause:
   alerts: [CutoverConfigChangedDuringUpgrade]
 steps:
@@ -603,6 +604,7 @@ TEST_F(EngineTest, AConfigurationChangeAlertPausesTheRunBeforeTheNextStep) {
   ASSERT_TRUE(WaitForState(run.run, RunState::kPaused));
   EXPECT_THAT(Status(run.run).reason,
               HasSubstr("paused by alert CutoverConfigChangedDuringUpgrade for ha_cluster=edge"));
+  EXPECT_EQ(Status(run.run).warning, "No redundancy until the cutover.") << "the plan's warning";
   EXPECT_THAT(Status(run.run).reason, HasSubstr("cutoverctl resume " + run.run));
 
   // Paused means paused: the drain completing does not cut over, nor does a restart.

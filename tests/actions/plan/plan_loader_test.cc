@@ -69,13 +69,15 @@ class PlanLoaderTest : public ::testing::Test {
 
 TEST_F(PlanLoaderTest, PauseAlertsAndADrainDeadlineLoad) {
   PlanLoadResult result = Load(
-      "plan: p\ncluster: edge-fw\npause:\n  alerts: [CutoverConfigChangedDuringUpgrade]\n"
+      "plan: p\ncluster: edge-fw\nwarning: No redundancy until the end.\n"
+      "pause:\n  alerts: [CutoverConfigChangedDuringUpgrade]\n"
       "steps:\n  - name: cutover\n    action: disconnect\n    members: [fw1]\n"
       "    trigger: {alert: CutoverDrainComplete}\n"
       "    deadline: {after: 15m, then: proceed}\n"
       "  - name: after\n    action: connect\n    members: [fw2]\n");
   ASSERT_TRUE(result.ok()) << result.ErrorText();
   EXPECT_THAT(result.plan.pause_alerts, ElementsAre("CutoverConfigChangedDuringUpgrade"));
+  EXPECT_EQ(result.plan.warning, "No redundancy until the end.");
   ASSERT_TRUE(result.plan.steps[0].deadline.has_value());
   EXPECT_EQ(result.plan.steps[0].deadline->after, std::chrono::minutes(15));
   EXPECT_EQ(result.plan.steps[0].deadline->then, DeadlinePolicy::kProceed);
@@ -300,7 +302,7 @@ std::vector<BadPlan> BadPlans() {
        "plan: p\ncluster: edge-fw\nowner: ops\nsteps:\n  - name: s\n    action: upgrade\n"
        "    members: [fw1]\n",
        {"plan.yaml:3: plan: unknown key 'owner' (known keys: plan, cluster, description, "
-        "defaults, rollback, pause, steps)"}},
+        "warning, defaults, rollback, pause, steps)"}},
       {"UnknownStepKey",
        kStep + "    retries: 3\n",
        {"plan.yaml:7: step \"s\": unknown key 'retries' (known keys: name, action, members, "
