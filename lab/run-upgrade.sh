@@ -511,7 +511,7 @@ write_summary() {
             else null end)
         } end),
         steps: [$status[0].runs[0].steps[] | {
-          name, state,
+          name, state, triggered_by,
           action_seen_at: ($acted[.name] // null),
           gates: [.gates[] | {gate, member, phase, value, condition, measured_at}],
           wait_seconds: (if .triggered_at and $acted[.name] then ($acted[.name] - .triggered_at) else null end),

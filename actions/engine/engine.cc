@@ -183,6 +183,7 @@ void Engine::Apply(const JournalRecord& r) {
     case RecordType::kTriggered:
       if (!step) return;
       step->waiting_for.clear();
+      step->triggered_by = r.by;
       run->gates.clear();
       if (r.by == kDeadlineTrigger) {
         // Proceeding at the deadline: no gate holds it back any more.

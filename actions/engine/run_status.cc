@@ -109,6 +109,7 @@ std::string RunStatusJson(const std::vector<RunStatus>& runs) {
       for (const auto& m : step.members_done) w.String(m.c_str());
       w.EndArray();
       if (step.triggered_at) Time(w, "triggered_at", *step.triggered_at);
+      Str(w, "triggered_by", step.triggered_by);
       if (step.finished_at) Time(w, "finished_at", *step.finished_at);
       w.Key("gates");
       w.StartArray();

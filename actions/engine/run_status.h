@@ -50,6 +50,7 @@ struct StepStatus {
   std::set<std::string> members_compensated;   // compensations finished ok
   std::vector<Measurement> last_measurements;  // latest per gate and member
   std::optional<std::chrono::system_clock::time_point> triggered_at;
+  std::string triggered_by;  // "auto", "alert CutoverDrainComplete", "approval by ...", "deadline"
   std::optional<std::chrono::system_clock::time_point> finished_at;
   std::string error;
 };

@@ -46,6 +46,11 @@ class OptimalServiceUpgradeTest : public ::testing::Test {
     ASSERT_TRUE(drained->HasMember("value")) << run.Explain();
     EXPECT_LE((*drained)["value"].GetDouble(), 0.0) << "connections minus the threshold";
     EXPECT_STREQ((*drained)["phase"].GetString(), "Successful");
+    for (const auto& step : run.summary["steps"].GetArray()) {
+      if (std::string(kCutover) == step["name"].GetString()) {
+        EXPECT_STREQ(step["triggered_by"].GetString(), "alert CutoverDrainComplete");
+      }
+    }
     double seen = ActionSeenAt(run.summary, kCutover);
     ASSERT_GT(seen, 0) << "the cutover's action was never seen";
     EXPECT_LE((*drained)["measured_at"].GetDouble(), seen);

@@ -545,6 +545,8 @@ TEST_F(EngineTest, AtTheDrainDeadlineProceedCutsOverAndSaysHowManySessionsItCuts
   EngineReply run = engine_->StartRun("drain-deadline", "alice");
   ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted)) << Status(run.run).steps[1].waiting_for;
   EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+  EXPECT_EQ(Status(run.run).steps[1].triggered_by, "deadline");
+  EXPECT_EQ(Status(run.run).steps[0].triggered_by, "auto");
   EXPECT_THAT(Status(run.run).steps[1].note,
               HasSubstr("deadline of 300ms for step cutover passed; proceeding (policy proceed) "
                         "although gate drained: cutover_member_connections{ha_cluster=\"edge\","

@@ -17,6 +17,18 @@ standin_name=$(basename "$0")
 # Every invocation, one line: the command name and its arguments.
 printf '%s\n' "$standin_name${*:+ $*}" >> "$state/invocations.log"
 
+# A member of a stand-in cluster (cluster_state.sh) has state/cluster_dir and
+# state/member_name. Its invocations also go to the cluster's log, with the time and the
+# member's name, so a test reads one order across the members:
+# "<unix seconds.nanoseconds> <member> <command and arguments>".
+cluster_dir=
+if [ -r "$state/cluster_dir" ]; then
+  cluster_dir=$(cat "$state/cluster_dir")
+  member_name=$(cat "$state/member_name")
+  printf '%s %s %s\n' "$(date +%s.%N)" "$member_name" "$standin_name${*:+ $*}" \
+    >> "$cluster_dir/invocations.log"
+fi
+
 # A test makes a command fail with state/exit.<name>[_<arg1>] holding the exit status.
 for standin_exit_file in "$state/exit.$standin_name${1:+_$1}" "$state/exit.$standin_name"; do
   if [ -r "$standin_exit_file" ]; then
