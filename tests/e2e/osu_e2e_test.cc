@@ -58,7 +58,7 @@ class OptimalServiceUpgradeTest : public ::testing::Test {
 
   // New connections are steered to an accepting member throughout. One whose handshake
   // is under way at the moment the routers change their steering may be lost (seen once
-  // in about 4,000 connects here; the client's retry then succeeds): a few, not a trend.
+  // in about 4,000 connects here, not investigated further): a few, not a trend.
   static void ExpectNewConnectionsAlwaysFoundAMember(const UpgradeRun& run) {
     EXPECT_LE(run.summary["connects_failed"].GetUint64(), 2u) << run.Explain();
     EXPECT_GT(run.summary["connects_ok"].GetUint64(), 1000u) << run.Explain();
