@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,6 +30,17 @@ using namespace std::chrono_literals;
 
 constexpr int kLongSessions = 200;
 constexpr char kService[] = "10.99.2.10:7000";
+
+// "2026-11-21T08:56:24.451Z", as cutover-traffic writes event times.
+std::chrono::system_clock::time_point ParseReportTime(const std::string& text) {
+  std::tm tm{};
+  int millis = 0;
+  std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+              &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(millis);
+}
 
 std::string Lab() { return std::string(CUTOVER_SOURCE_DIR) + "/lab/lab.sh"; }
 std::string Traffic() { return std::string(CUTOVER_BINARY_DIR) + "/lab/traffic/cutover-traffic"; }
@@ -113,7 +126,9 @@ TEST_F(SyncMattersTest, WithoutStateSyncAForcedRoleMoveBreaksEverySession) {
   EXPECT_EQ(Count("sessions_broken"), 0u) << client_.Log();
 
   // ... and when forced, they do break: every long session, none before the move.
+  const auto move_started = std::chrono::system_clock::now();
   ProcessResult forced = Command({Lab(), "role", "fw2", "--force"});
+  const auto move_ended = std::chrono::system_clock::now();
   ASSERT_EQ(forced.exit_status, 0) << forced.err;
   EXPECT_THAT(forced.err, HasSubstr("moving anyway (--force)"));
   EXPECT_EQ(Active(), "fw2\n");
@@ -122,13 +137,23 @@ TEST_F(SyncMattersTest, WithoutStateSyncAForcedRoleMoveBreaksEverySession) {
       << client_.Log();
 
   // New sessions open through fw2 (it accepts new connections), so the broken long
-  // sessions are replaced and no connect fails: what breaks is exactly the state.
+  // sessions are replaced: what breaks is the state. A handshake under way while the two
+  // routers switch one after the other may be lost too (its SYN-ACK meets fw2 without
+  // the SYN's state), so a failed connect may only have started during the move.
   EXPECT_TRUE(
       testing::WaitUntil([&] { return Count("sessions_open") == kLongSessions; }, 30s, 500ms))
       << client_.Log();
   rapidjson::Document report = Counts();
   ASSERT_TRUE(report.IsObject()) << client_.Log();
-  EXPECT_EQ(report["connects_failed"].GetUint64(), 0u);
+  EXPECT_GT(report["connects_ok"].GetUint64(), static_cast<std::uint64_t>(2 * kLongSessions));
+  for (const auto& event : report["events"].GetArray()) {
+    if (std::string(event["kind"].GetString()) != "connect_failed") continue;
+    auto at = ParseReportTime(event["time"].GetString());
+    // Reported when its connect timeout (2 s) ran out.
+    EXPECT_TRUE(at >= move_started && at <= move_ended + 4s)
+        << "a connect failed outside the move: " << event["time"].GetString() << " "
+        << event["reason"].GetString();
+  }
   std::uint64_t timed_out_long_sessions = 0;
   for (const auto& event : report["events"].GetArray()) {
     if (std::string(event["kind"].GetString()) == "broken" &&
