@@ -262,6 +262,10 @@ traffic_ready() {
     awk '$1 == "cutover_traffic_sessions_open" {print $2 + 0}') == "$SESSIONS" ]]
 }
 
+server_listening() {
+  ip netns exec "$LAB_SERVER_NS" ss -Htln "sport = :$LAB_SERVICE_PORT" | grep -q LISTEN
+}
+
 start_traffic() {
   local traffic=$BUILD_DIR/lab/traffic/cutover-traffic
   TRAFFIC_SCENARIO_ARGS=()
@@ -271,7 +275,8 @@ start_traffic() {
     TRAFFIC_SCENARIO_ARGS=(--long-session-lifetime "$LIFETIME" --tcp-user-timeout 5s)
   start traffic-server ip netns exec "$LAB_SERVER_NS" "$traffic" server \
     --listen "$LAB_SERVER_ADDR:$LAB_SERVICE_PORT"
-  sleep 0.5
+  # A connect refused because the server was not listening yet is not the lab's doing.
+  wait_for 10 "the traffic server to listen" server_listening
   start traffic-client ip netns exec "$LAB_CLIENT_NS" "$traffic" client \
     --target "$LAB_SERVER_ADDR:$LAB_SERVICE_PORT" --sessions "$SESSIONS" \
     --new-sessions-per-second "$RATE" --metrics-listen "$METRICS_CLIENT_ADDR:$TRAFFIC_PORT" \

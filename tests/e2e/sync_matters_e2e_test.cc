@@ -62,6 +62,14 @@ class SyncMattersTest : public ::testing::Test {
     ASSERT_TRUE(server_.Start(
         {"ip", "netns", "exec", "co-server", Traffic(), "server", "--listen", kService},
         dir_.File("server.log")));
+    // The client starts once the server listens: a refused first connect is not the lab's.
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          return Command({"ip", "netns", "exec", "co-server", "ss", "-Htln", "sport = :7000"})
+                     .out.find("LISTEN") != std::string::npos;
+        },
+        10s, 50ms))
+        << server_.Log();
     // A kernel that has retransmitted unacknowledged data for 5 s gives the session up:
     // a dropped session is reported broken within seconds, not minutes.
     ASSERT_TRUE(client_.Start(
