@@ -214,9 +214,7 @@ ActionResult FrrBgpDriver::Configure(const std::string& what,
   CommandResult result = transport_->Run(argv, settings_.command_timeout);
   std::string printed = result.Printed();
   if (!result.Ok())
-    return ActionResult::Failure(what + " on " + transport_->Target() + ": `" + ShellJoin(argv) +
-                                     "` failed: " + result.Describe(),
-                                 printed);
+    return ActionResult::Failure(CommandFailure(what, *transport_, argv, result), printed);
   if (std::string refused = FirstVtyshError(printed); !refused.empty())
     return ActionResult::Failure(what + " on " + transport_->Target() +
                                      ": vtysh refused a line of `" + ShellJoin(argv) +
@@ -275,9 +273,7 @@ ActionResult FrrBgpDriver::RunCommand(const ActionRequest& request) {
   CommandResult result = transport_->Run(argv, settings_.command_timeout);
   std::string printed = result.Printed();
   if (!result.Ok())
-    return ActionResult::Failure("run on " + transport_->Target() + ": `" + ShellJoin(argv) +
-                                     "` failed: " + result.Describe(),
-                                 printed);
+    return ActionResult::Failure(CommandFailure("run", *transport_, argv, result), printed);
   if (std::string refused = FirstVtyshError(printed); !refused.empty())
     return ActionResult::Failure(
         "run on " + transport_->Target() + ": vtysh refused `" + it->second + "`: " + refused,

@@ -233,9 +233,7 @@ ActionResult LinuxFwDriver::RunAction(const std::string& what,
                                       const std::vector<std::string>& argv) {
   CommandResult result = transport_->Run(argv, settings_.command_timeout);
   if (result.Ok()) return ActionResult::Success(result.Printed());
-  return ActionResult::Failure(what + " on " + transport_->Target() + ": `" + ShellJoin(argv) +
-                                   "` failed: " + result.Describe(),
-                               result.Printed());
+  return ActionResult::Failure(CommandFailure(what, *transport_, argv, result), result.Printed());
 }
 
 ActionResult LinuxFwDriver::SetPriority(const ActionRequest& request) {

@@ -44,4 +44,10 @@ std::string ShellJoin(const std::vector<std::string>& argv) {
   return line;
 }
 
+std::string CommandFailure(const std::string& what, const CommandTransport& transport,
+                           const std::vector<std::string>& argv, const CommandResult& result) {
+  return what + " on " + transport.Target() + ": `" + ShellJoin(argv) +
+         "` failed: " + result.Describe();
+}
+
 }  // namespace cutover

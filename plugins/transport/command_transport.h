@@ -38,4 +38,9 @@ class CommandTransport {
 std::string ShellQuote(std::string_view word);
 std::string ShellJoin(const std::vector<std::string>& argv);
 
+// How drivers report a command that failed, with what an operator would type to see more:
+// "WHAT on TARGET: `ARGV` failed: REASON".
+std::string CommandFailure(const std::string& what, const CommandTransport& transport,
+                           const std::vector<std::string>& argv, const CommandResult& result);
+
 }  // namespace cutover
