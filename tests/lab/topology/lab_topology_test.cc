@@ -9,11 +9,13 @@
 // under them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "common/process.h"
 #include "common/strings.h"
@@ -118,11 +120,12 @@ class LabTest : public ::testing::Test {
     if (Recorded("OWNER_PID") == Owner()) Lab({"down"});
   }
 
-  ProcessResult Up(const std::string& selection) {
+  ProcessResult Up(const std::string& selection, int members = 2) {
     auto started = std::chrono::steady_clock::now();
     ProcessResult up =
-        Lab({"up", "--selection", selection, "--state-dir", dir_.path(), "--service-port",
-             std::to_string(kServicePort), "--upgrade-seconds", "1", "--owner", Owner()});
+        Lab({"up", "--selection", selection, "--members", std::to_string(members), "--state-dir",
+             dir_.path(), "--service-port", std::to_string(kServicePort), "--upgrade-seconds", "1",
+             "--owner", Owner()});
     up_duration_ = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     std::cerr << "lab.sh up --selection " << selection << " took " << up_duration_.count()
@@ -310,6 +313,71 @@ TEST_F(LabTest, VrrpSelectedPairMovesTheVirtualAddressesAndTheStates) {
       << "the session broke when fw2 took the virtual addresses";
 
   long_lived.Close();
+  ProcessResult down = Lab({"down"});
+  EXPECT_EQ(down.exit_status, 0) << down.err;
+  ExpectNothingLeft();
+}
+
+// The load-sharing cluster of the Optimal Service Upgrade: members leave (disconnect) and
+// come back (connect) while connections start at 80/s and long sessions come and go.
+// A member that leaves hands its connections to fw1, which holds them from the synced
+// state; a member that comes back takes new connections under a fresh mark. Nothing may
+// break and no connect may fail: each hand-over first stops new connections to the
+// leaving member, and the server's side learns a member's fresh mark before the client's
+// side sends anything under it.
+TEST_F(LabTest, LoadSharingMembersLeaveAndComeBackUnderTrafficWithoutLosingAConnection) {
+  ProcessResult up = Up("loadshare", 4);
+  ASSERT_EQ(up.exit_status, 0) << up.out << up.err;
+  EXPECT_EQ(Trim(Lab({"active"}).out), "fw1 fw2 fw3 fw4");
+
+  const std::string traffic = std::string(CUTOVER_BINARY_DIR) + "/lab/traffic/cutover-traffic";
+  const std::string target = std::string(kServerAddress) + ":" + std::to_string(kServicePort);
+  testing::BackgroundProcess server;
+  ASSERT_TRUE(
+      server.Start({"ip", "netns", "exec", kServerNs, traffic, "server", "--listen", target},
+                   dir_.File("traffic-server.log")));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return RunCommand({"ip", "netns", "exec", kServerNs, "ss", "-Htln",
+                           "sport = :" + std::to_string(kServicePort)})
+                   .out.find("LISTEN") != std::string::npos;
+      },
+      10s))
+      << server.Log();
+  testing::BackgroundProcess client;
+  ASSERT_TRUE(client.Start(
+      {"ip", "netns", "exec", kClientNs, traffic, "client", "--target", target, "--sessions", "200",
+       "--new-sessions-per-second", "40", "--long-session-lifetime", "exp:8s", "--tcp-user-timeout",
+       "5s", "--report", dir_.File("traffic.json")},
+      dir_.File("traffic-client.log")));
+  std::this_thread::sleep_for(8s);  // every member carries sessions of every age
+
+  auto cluster = [&](const std::string& member, const std::string& action) {
+    ProcessResult done = InMember(member, dir_.File(member + "/bin/co-cluster") + " " + action);
+    EXPECT_EQ(done.exit_status, 0) << member << " " << action << ": " << done.err;
+  };
+  for (int cycle = 1; cycle <= 6; ++cycle) {
+    for (const char* member : {"fw2", "fw3", "fw4"}) cluster(member, "disconnect");
+    EXPECT_EQ(Trim(Lab({"active"}).out), "fw1") << "cycle " << cycle;
+    std::this_thread::sleep_for(5s);
+    for (const char* member : {"fw2", "fw3", "fw4"}) cluster(member, "connect");
+    EXPECT_EQ(Trim(Lab({"active"}).out), "fw1 fw2 fw3 fw4") << "cycle " << cycle;
+    std::this_thread::sleep_for(5s);
+  }
+  client.Stop();
+
+  rapidjson::Document report;
+  report.Parse(testing::ReadFile(dir_.File("traffic.json")).c_str());
+  ASSERT_TRUE(report.IsObject() && report.HasMember("summary")) << client.Log();
+  std::cerr << "traffic: " << report["summary"].GetString() << "\n";
+  std::string steering = Log("steering.log");
+  EXPECT_THAT(steering, HasSubstr("now through fw1 (was fw4)")) << "no hand-over happened";
+  EXPECT_EQ(report["sessions_broken"].GetUint64(), 0u) << report["summary"].GetString() << "\n"
+                                                       << steering;
+  EXPECT_EQ(report["connects_failed"].GetUint64(), 0u) << report["summary"].GetString() << "\n"
+                                                       << steering;
+  EXPECT_GT(report["connects_ok"].GetUint64(), 3000u) << report["summary"].GetString();
+
   ProcessResult down = Lab({"down"});
   EXPECT_EQ(down.exit_status, 0) << down.err;
   ExpectNothingLeft();
