@@ -117,6 +117,36 @@ TEST_F(OptimalServiceUpgradeTest, WithThresholdNAtMostNSessionsBreakAllAtTheCuto
   EXPECT_THAT(LabNamespaces(), IsEmpty()) << "the script left the lab up";
 }
 
+TEST_F(OptimalServiceUpgradeTest, ADrainPastItsDeadlineCutsOverAnywayAndSaysWhatItCuts) {
+  // Sessions that live a minute on average cannot drain from fw1 within the cutover's
+  // 20 s deadline; the plan's policy `proceed` cuts over anyway. The step says how many
+  // connections fw1 still carried, and at most those sessions break, all at the cutover.
+  UpgradeRun run = Run({"--drain-threshold", "0", "--lifetime", "exp:60s", "--drain-deadline",
+                        "20s", "--drain-policy", "proceed"});
+  ASSERT_TRUE(run.summary.IsObject()) << run.Explain();
+
+  EXPECT_STREQ(run.summary["run_state"].GetString(), "completed") << run.Explain();
+  const auto& cutover = run.summary["cutover"];
+  for (const auto& step : run.summary["steps"].GetArray()) {
+    if (std::string(kCutover) == step["name"].GetString()) {
+      EXPECT_STREQ(step["triggered_by"].GetString(), "deadline") << run.Explain();
+    }
+  }
+  ASSERT_TRUE(cutover["note"].IsString()) << run.Explain();
+  EXPECT_THAT(cutover["note"].GetString(),
+              HasSubstr("proceeding (policy proceed) although gate drained"));
+  double left_with = cutover["old_member_connections"].GetDouble();
+  EXPECT_GT(left_with, 0) << "fw1 drained within the deadline: nothing tested";
+  std::uint64_t broken = run.summary["sessions_broken"].GetUint64();
+  EXPECT_GT(broken, 0u) << "long sessions were still on fw1: cutting them must show";
+  EXPECT_LE(broken, static_cast<std::uint64_t>(left_with))
+      << "more sessions broke than the step said it would cut";
+  EXPECT_EQ(cutover["sessions_broken_before"].GetUint64(), 0u)
+      << "every broken session is one the cutover cut";
+  ExpectNewConnectionsAlwaysFoundAMember(run);
+  EXPECT_THAT(LabNamespaces(), IsEmpty()) << "the script left the lab up";
+}
+
 TEST_F(OptimalServiceUpgradeTest, AConfigurationChangeMidRunPausesItBeforeTheCutover) {
   // While fw1 drains, someone adds a table to its ruleset: its configuration digest
   // changes without an upgrade, CutoverConfigChangedDuringUpgrade fires, and the plan's
