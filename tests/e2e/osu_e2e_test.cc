@@ -85,13 +85,9 @@ TEST_F(OptimalServiceUpgradeTest, WithThresholdZeroTheCutoverWaitsForAnEmptyOldM
   // The pair's dashboards show this cluster too, the drain estimate included; only the
   // standby parity has nothing to show (load sharing has no standby) and no alert fires
   // in Prometheus.
-  std::vector<std::string> without_data;
-  for (const std::string& line : DashboardQueriesWithoutData(run)) {
-    if (line.find("Standby parity\" target A") == std::string::npos &&
-        line.find("annotation \"Cutover alerts\"") == std::string::npos)
-      without_data.push_back(line);
-  }
-  EXPECT_THAT(without_data, IsEmpty());
+  EXPECT_THAT(DashboardQueriesWithoutData(
+                  run, {"Standby parity\" target A", "annotation \"Cutover alerts\""}),
+              IsEmpty());
   EXPECT_THAT(testing::ReadTextFile(run.work_dir + "/dashboard-data.tsv"),
               HasSubstr("Drain estimate"));
   EXPECT_THAT(LabNamespaces(), IsEmpty()) << "the script left the lab up";

@@ -85,13 +85,8 @@ TEST_F(UpgradeEndToEndTest, TheWholeUpgradeKeepsEveryLiveSession) {
   // and step annotation of dashboards/ returned series over the run. Not expected here:
   // the drain estimate (only a draining member has one) and the alert annotation (it reads
   // Prometheus' ALERTS, and no alert fires in Prometheus during a clean upgrade).
-  std::vector<std::string> without_data;
-  for (const std::string& line : DashboardQueriesWithoutData(run)) {
-    if (line.find("Drain estimate") == std::string::npos &&
-        line.find("annotation \"Cutover alerts\"") == std::string::npos)
-      without_data.push_back(line);
-  }
-  EXPECT_THAT(without_data, IsEmpty());
+  EXPECT_THAT(DashboardQueriesWithoutData(run, {"Drain estimate", "annotation \"Cutover alerts\""}),
+              IsEmpty());
   EXPECT_THAT(ReadTextFile(run.work_dir + "/dashboard-data.tsv"), HasSubstr("panel 1 "));
 
   std::string timeline = ReadTextFile(run.work_dir + "/timeline.svg");
