@@ -5,14 +5,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "actions/api/api_server.h"
 #include "actions/plan/plan_loader.h"
 #include "common/build_info.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/secret_file.h"
 #include "common/strings.h"
 #include "plugins/builtin_drivers.h"
 
@@ -44,6 +43,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> plan_paths;
   std::string prometheus_url = "http://127.0.0.1:9090";
   std::string prometheus_timeout = "5s";
+  std::size_t prometheus_max_answer = kDefaultMaxAnswerBytes;
   std::vector<std::string> listen{"127.0.0.1:10471"};
   std::string token_file, log_level = "info";
   std::size_t max_body = 1 << 20;
@@ -56,6 +56,10 @@ int Main(int argc, char** argv) {
   app.add_option("--prometheus.url", prometheus_url, "Prometheus that gates are measured on")
       ->capture_default_str();
   app.add_option("--prometheus.timeout", prometheus_timeout, "Timeout of one gate query")
+      ->capture_default_str();
+  app.add_option("--prometheus.max-answer-bytes", prometheus_max_answer,
+                 "Largest answer to one gate query read; beyond it the measurement is an error")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--web.listen-address", listen, "Address to listen on; repeatable")
       ->capture_default_str();
@@ -110,15 +114,12 @@ int Main(int argc, char** argv) {
   if (plan_errors) return 1;
   std::string token;
   if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    token = std::string(Trim(text.str()));
-    if (!in || token.empty()) {
-      std::fprintf(stderr, "--web.auth-token-file %s: cannot read a token from it\n",
-                   token_file.c_str());
+    SecretFileResult read = ReadSecretFile(token_file, "--web.auth-token-file");
+    if (!read.ok()) {
+      std::fprintf(stderr, "%s\n", read.error.c_str());
       return 1;
     }
+    token = std::move(read.secret);
   }
   std::vector<ConfigError> errors;
   MemberSet members(loaded.config, registry, &errors);
@@ -137,21 +138,24 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", opened.error.c_str());
     return 1;
   }
+  // A torn tail was cut off (and kept beside the journal): an operator should look.
   if (!opened.warning.empty())
-    log::Warn("journal repaired", {{"file", journal_file}, {"what", opened.warning}});
+    log::Error("journal repaired", {{"file", journal_file}, {"what", opened.warning}});
 
   PrepareDaemonSignals();
 
   Duration query_timeout = *timeout;
-  Engine engine(std::move(plans), members, *opened.journal, [prometheus_url, query_timeout] {
-    auto client = std::make_shared<PrometheusClient>(prometheus_url, query_timeout);
-    return [client](const std::string& promql) { return client->Query(promql); };
-  });
+  Engine engine(std::move(plans), members, *opened.journal,
+                [prometheus_url, query_timeout, prometheus_max_answer] {
+                  auto client = std::make_shared<PrometheusClient>(prometheus_url, query_timeout,
+                                                                   prometheus_max_answer);
+                  return [client](const std::string& promql) { return client->Query(promql); };
+                });
   if (std::string error = engine.Replay(opened.records); !error.empty()) {
     std::fprintf(stderr, "%s: %s\n", journal_file.c_str(), error.c_str());
     return 1;
   }
-  ApiServer api(engine, {listen, token, max_body, 16});
+  ApiServer api(engine, {listen, token, max_body});
   std::string error;
   if (!api.Start(&error)) {
     log::Error("cannot start", {{"err", error}});

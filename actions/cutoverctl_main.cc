@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "actions/plan/plan_loader.h"
+#include "common/json_reader.h"
 #include "common/strings.h"
 #include "plugins/builtin_drivers.h"
 #include "plugins/transport/http_client.h"
@@ -29,6 +30,8 @@ struct Client {
                           const std::string& body = {}) {
     HttpClient http;
     http.set_timeout(std::chrono::seconds(30));
+    // Far above any status answer; a wrong --url must not fill the operator's memory.
+    http.set_max_body_bytes(64u << 20);
     std::vector<std::string> headers;
     if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
     return method == "GET" ? http.Get(url + path, headers)
@@ -58,10 +61,10 @@ int Report(const HttpClientResponse& response, const std::string& url) {
                  response.error.c_str());
     return kUnreachable;
   }
-  rapidjson::Document doc;
-  doc.Parse(response.body.c_str());
+  auto parsed = ReadJson(response.body, MachineJsonLimits());
   std::string text = response.body;
-  if (!doc.HasParseError() && doc.IsObject()) {
+  if (parsed.ok() && parsed.value().IsObject()) {
+    const rapidjson::Document& doc = parsed.value();
     if (doc.HasMember("message") && doc["message"].IsString()) text = doc["message"].GetString();
     if (doc.HasMember("error") && doc["error"].IsString()) text = doc["error"].GetString();
   }
@@ -193,14 +196,13 @@ int Main(int argc, char** argv) {
       std::fputs(response.body.c_str(), stdout);
       return kOk;
     }
-    rapidjson::Document doc;
-    doc.Parse(response.body.c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("runs")) {
+    auto parsed = ReadJson(response.body, MachineJsonLimits());
+    if (!parsed.ok() || !parsed.value().IsObject() || !parsed.value().HasMember("runs")) {
       std::fprintf(stderr, "unexpected answer from %s: %s\n", client.url.c_str(),
                    response.body.substr(0, 200).c_str());
       return kUnreachable;
     }
-    PrintStatusTable(doc);
+    PrintStatusTable(parsed.value());
     return kOk;
   }
   if (start->parsed())

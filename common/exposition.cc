@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/build_info.h"
+#include "common/strings.h"
 
 namespace cutover {
 
@@ -11,6 +12,8 @@ void ExpositionWriter::Family(std::string_view name, std::string_view help, std:
   text_ += "# HELP ";
   text_ += name;
   text_ += ' ';
+  const std::string valid_help = IsValidUtf8(help) ? std::string() : ReplaceInvalidUtf8(help);
+  if (!valid_help.empty()) help = valid_help;
   for (char c : help) {
     if (c == '\\')
       text_ += "\\\\";
@@ -30,6 +33,9 @@ void ExpositionWriter::Label(std::string_view name, std::string_view value, bool
   if (!first) text_ += ',';
   text_ += name;
   text_ += "=\"";
+  // Prometheus rejects the whole scrape on one value that is not UTF-8.
+  const std::string valid_value = IsValidUtf8(value) ? std::string() : ReplaceInvalidUtf8(value);
+  if (!valid_value.empty()) value = valid_value;
   for (char c : value) {
     if (c == '\\')
       text_ += "\\\\";

@@ -2,7 +2,8 @@
 // The exporter publishes ~11 series per member on every scrape; building prometheus-cpp
 // MetricFamily objects and serialising them through ostreams cost most of its CPU at
 // 1,000 members (bench/README.md), so cutover's state metrics are written directly.
-// Not thread-safe; one writer per scrape.
+// Help texts and label values are written as valid UTF-8 (bytes that are not become
+// U+FFFD). Not thread-safe; one writer per scrape.
 #pragma once
 
 #include <initializer_list>

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "common/strings.h"
+
 namespace cutover::log {
 namespace {
 
@@ -26,24 +28,26 @@ std::string_view LevelName(Level level) {
   return "unknown";
 }
 
-void AppendValue(std::string& out, std::string_view value) {
-  bool needs_quotes = value.empty();
+bool IsControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+// logfmt as go-logfmt writes it: a value with a blank, '=', '"', a control character or
+// bytes that are not UTF-8 is quoted, and inside quotes control characters are escaped
+// (\n, \r, \t, \u001b ...). Values come from outside (alert labels, member output), so a
+// raw CR, ESC or NUL must never reach the log: it would forge lines or drive a terminal.
+void AppendValue(std::string& out, std::string_view raw) {
+  const bool replaced = !IsValidUtf8(raw);
+  const std::string valid = replaced ? ReplaceInvalidUtf8(raw) : std::string();
+  const std::string_view value = replaced ? std::string_view(valid) : raw;
+  bool needs_quotes = value.empty() || replaced;
   for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\\') needs_quotes = true;
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || IsControl(c)) needs_quotes = true;
   }
   if (!needs_quotes) {
     out.append(value);
     return;
   }
   out.push_back('"');
-  for (char c : value) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out.append("\\n");
-      continue;
-    }
-    out.push_back(c);
-  }
+  AppendEscaped(out, value);
   out.push_back('"');
 }
 

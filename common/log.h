@@ -1,4 +1,5 @@
-// Structured logging in logfmt, the format Prometheus components log in.
+// Structured logging in logfmt, the format Prometheus components log in. Values are
+// quoted and control characters escaped, so outside text cannot forge or garble a line.
 // Thread-safe: lines are written whole under one lock.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -98,17 +99,119 @@ std::string Fnv1aHex(std::string_view data) {
 std::string QuoteCommandOutput(std::string_view text) {
   constexpr std::size_t kMax = 160;
   std::string shown;
-  for (char c : Trim(text).substr(0, kMax)) {
-    if (c == '\n') {
-      shown += "\\n";
-    } else if (c == '\t') {
+  std::string_view trimmed = Trim(text);
+  std::size_t cut = std::min(trimmed.size(), kMax);
+  while (cut < trimmed.size() && cut > 0 && (static_cast<unsigned char>(trimmed[cut]) & 0xC0) == 0x80)
+    --cut;
+  for (char c : trimmed.substr(0, cut)) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\t') {
       shown += ' ';
+    } else if (byte < 0x20 || byte == 0x7f) {
+      AppendEscaped(shown, std::string_view(&c, 1));
     } else {
       shown.push_back(c);
     }
   }
-  if (Trim(text).size() > kMax) shown += "...";
+  if (cut < trimmed.size()) shown += "...";
   return shown.empty() ? "nothing" : "'" + shown + "'";
+}
+
+void AppendEscaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+      case '\\':
+        out.push_back('\\');
+        out.push_back(c);
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (byte < 0x20 || byte == 0x7f) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(kHex[byte >> 4]);
+          out.push_back(kHex[byte & 0xF]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+}
+
+std::string QuoteForMessage(std::string_view text, std::size_t max_shown) {
+  std::size_t cut = std::min(text.size(), max_shown);
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  std::string out = "\"";
+  AppendEscaped(out, text.substr(0, cut));
+  out += cut < text.size() ? "...\"" : "\"";
+  return out;
+}
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 if there is none.
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length;
+  unsigned char low = 0x80, high = 0xbf;  // the allowed range of the second byte
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;   // overlong
+    if (lead == 0xed) high = 0x9f;  // surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;   // overlong
+    if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
+  return length;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+std::string ReplaceInvalidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      out += "\xef\xbf\xbd";
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
 }
 
 }  // namespace cutover

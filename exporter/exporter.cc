@@ -42,7 +42,13 @@ Exporter::Exporter(const CutoverConfig& config, MemberSet& members, ExporterOpti
     : config_(config),
       options_(std::move(options)),
       round_(members, options_.probe_concurrency),
-      server_(WebServerOptions{options_.listen_addresses, 8, 64 * 1024, 60000}) {
+      server_([this] {
+        WebServerOptions web;
+        web.listen_addresses = options_.listen_addresses;
+        web.max_body_bytes = 64 * 1024;
+        web.max_connections_per_client = options_.max_connections_per_client;
+        return web;
+      }()) {
   server_.Handle("GET", "/", [this](const HttpRequest&) { return LandingPage(); });
   server_.Handle("GET", "/-/healthy",
                  [](const HttpRequest&) { return HttpResponse::Text(200, "Healthy"); });
@@ -86,21 +92,23 @@ std::string Exporter::Scrape(Duration scrape_timeout) {
     if (room < timeout) timeout = room;
   }
   auto start = std::chrono::steady_clock::now();
-  std::vector<ProbedMember> round = round_.Run(timeout);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const ProbedMember& probed : round) {
-    if (!probed.status.up)
-      log::Warn("member probe failed", {{"ha_cluster", probed.member->config.cluster},
-                                        {"member", probed.member->config.name},
-                                        {"err", probed.status.error}});
-  }
+  std::shared_ptr<const CompletedRound> round = round_.Run(start + timeout);
+  auto now = std::chrono::steady_clock::now();
 
   ExpositionWriter out;
-  out.text().reserve(round.size() * 1200);
-  WriteMemberMetrics(round, out);
+  out.text().reserve(round->members.size() * 1200);
+  WriteMemberMetrics(round->members, out);
   out.Family("cutover_scrape_duration_seconds",
-             "How long probing every member took in this scrape.", "gauge");
-  out.Sample("cutover_scrape_duration_seconds", {}, seconds);
+             "How long this scrape waited for its probe round.", "gauge");
+  out.Sample("cutover_scrape_duration_seconds", {},
+             std::chrono::duration<double>(now - start).count());
+  out.Family("cutover_probe_round_age_seconds",
+             "Seconds since the probe round this scrape publishes began: about the probe "
+             "duration when fresh, more when a concurrent scrape's longer round was still "
+             "running and the last complete round was published instead.",
+             "gauge");
+  out.Sample("cutover_probe_round_age_seconds", {},
+             std::chrono::duration<double>(now - round->started).count());
   WriteBuildInfo(out);
   return std::move(out.text());
 }

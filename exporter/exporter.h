@@ -1,6 +1,6 @@
 // cutover-exporter's HTTP face: GET / (landing page), the telemetry path (a probe round
-// per scrape), /-/healthy and /-/ready. Thread-safe: concurrent scrapes each run a round;
-// calls per member are serialised by the MemberSet.
+// per scrape), /-/healthy and /-/ready. Thread-safe: concurrent scrapes share the probe
+// round in flight (see ProbeRound), each answering within its own deadline.
 #pragma once
 
 #include <memory>
@@ -17,6 +17,8 @@ struct ExporterOptions {
   std::string telemetry_path = "/metrics";
   Duration probe_timeout{std::chrono::seconds(8)};
   int probe_concurrency = 16;
+  // Connections one client address may hold; 0 for the web server's default.
+  int max_connections_per_client = 0;
 };
 
 class Exporter {
@@ -27,8 +29,8 @@ class Exporter {
   std::vector<int> Ports() const { return server_.Ports(); }
 
   // The exposition text of one scrape whose Prometheus-side timeout is scrape_timeout
-  // (zero when unknown). Probes get the smaller of probe_timeout and what the scrape
-  // timeout leaves after a safety margin.
+  // (zero when unknown). Its deadline is the smaller of probe_timeout and what the scrape
+  // timeout leaves after a safety margin; a round in flight is shared (see ProbeRound).
   std::string Scrape(Duration scrape_timeout);
 
  private:

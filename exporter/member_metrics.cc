@@ -3,6 +3,8 @@
 #include <functional>
 #include <optional>
 
+#include "common/strings.h"
+
 namespace cutover {
 namespace {
 
@@ -36,6 +38,17 @@ std::optional<double> Flag(const std::optional<bool>& flag) {
 }
 
 }  // namespace
+
+void ReplaceInvalidUtf8InLabelValues(MemberStatus& status) {
+  for (auto [name, value] : {std::pair{"version", &status.version}, std::pair{"role", &status.role},
+                             std::pair{"config_digest", &status.config_digest}}) {
+    if (IsValidUtf8(*value)) continue;
+    *value = ReplaceInvalidUtf8(*value);
+    status.error += std::string(status.error.empty() ? "" : "; ") + name +
+                    " is not valid UTF-8: published as '" + *value +
+                    "' with U+FFFD for the invalid bytes";
+  }
+}
 
 void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter& out) {
   const MemberFamily simple[] = {

@@ -14,4 +14,9 @@ namespace cutover {
 // Families without samples are left out.
 void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter& out);
 
+// Prometheus refuses a whole scrape over one label value that is not UTF-8, so the values
+// a member reports for labels (version, role, digest) are made valid: bad bytes become
+// U+FFFD and status.error says which value it was, for the log.
+void ReplaceInvalidUtf8InLabelValues(MemberStatus& status);
+
 }  // namespace cutover

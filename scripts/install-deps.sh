@@ -7,6 +7,7 @@ build_packages=(
   build-essential cmake pkg-config git
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev rapidjson-dev libssh-dev
   libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev  # the fuzz build (scripts/fuzz.sh): clang's libFuzzer
 )
 # Real servers the integration tests, the lab and the benchmarks start.
 runtime_packages=(

@@ -1,14 +1,15 @@
 #include "actions/api/api_server.h"
 
 #include <prometheus/text_serializer.h>
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <chrono>
 
 #include "common/build_info.h"
+#include "common/json_reader.h"
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace cutover {
 namespace {
@@ -18,11 +19,14 @@ std::string JsonMessage(const std::string& key, const std::string& value,
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
+  // Messages quote members' and Prometheus' words: the answer must stay UTF-8 whatever
+  // they sent.
+  const std::string text = ReplaceInvalidUtf8(value), id = ReplaceInvalidUtf8(run);
   w.Key(key.c_str());
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  if (!run.empty()) {
+  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+  if (!id.empty()) {
     w.Key("run");
-    w.String(run.c_str(), static_cast<rapidjson::SizeType>(run.size()));
+    w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
   }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
@@ -38,21 +42,27 @@ HttpResponse Reply(const EngineReply& reply) {
 }
 
 // Reads {"key": "string", ...}; false with *error naming the field when it is not so.
+// Operator input: nesting is bounded, and invalid UTF-8, NUL and repeated keys are refused
+// before anything reaches the engine or the journal.
 bool ReadFields(const std::string& body, const std::vector<std::string>& required,
                 const std::vector<std::string>& optional, std::map<std::string, std::string>* out,
                 std::string* error) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
   std::string example = "{";
   for (const auto& r : required)
     example += (example.size() > 1 ? ", " : "") + ("\"" + r + "\": \"...\"");
   example += "}";
-  if (doc.HasParseError() || !doc.IsObject()) {
+  auto parsed = ReadJson(body);
+  if (!parsed.ok()) {
+    *error = "request body: " + parsed.error() + "; send a JSON object like " + example;
+    return false;
+  }
+  const rapidjson::Document& doc = parsed.value();
+  if (!doc.IsObject()) {
     *error = "request body must be a JSON object like " + example;
     return false;
   }
   for (const auto& member : doc.GetObject()) {
-    std::string name = member.name.GetString();
+    std::string name(member.name.GetString(), member.name.GetStringLength());
     bool known = std::count(required.begin(), required.end(), name) ||
                  std::count(optional.begin(), optional.end(), name);
     if (!known) {
@@ -63,7 +73,7 @@ bool ReadFields(const std::string& body, const std::vector<std::string>& require
       *error = "field \"" + name + "\" must be a string";
       return false;
     }
-    (*out)[name] = member.value.GetString();
+    (*out)[name] = std::string(member.value.GetString(), member.value.GetStringLength());
   }
   for (const auto& r : required) {
     if (out->count(r) == 0 || (*out)[r].empty()) {
@@ -108,17 +118,18 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options)
                                                                0.025, 0.05, 0.1, 0.25, 1})),
       server_(WebServerOptions{options_.listen_addresses, options_.threads, options_.max_body_bytes,
                                30000}) {
-  auto guarded = [this](auto handler) {
-    return [this, handler](const HttpRequest& request) {
-      if (!Authorized(request)) {
-        HttpResponse r = Error(401, "missing or wrong bearer token (Authorization: Bearer ...)");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cutover-actions\"");
-        if (request.path == "/api/v1/alertmanager")
-          webhook_requests_.Add({{"outcome", "unauthorized"}}).Increment();
-        return r;
-      }
-      return handler(request);
-    };
+  // The token is checked on the headers alone: a request without it never has its body
+  // read, so a stranger cannot hold a worker by sending one slowly.
+  auto guarded = [this](HttpHandler handler) {
+    return HttpRoute{
+        std::move(handler), [this](const HttpRequest& head) -> std::optional<HttpResponse> {
+          if (Authorized(head)) return std::nullopt;
+          HttpResponse r = Error(401, "missing or wrong bearer token (Authorization: Bearer ...)");
+          r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cutover-actions\"");
+          if (head.path == "/api/v1/alertmanager")
+            webhook_requests_.Add({{"outcome", "unauthorized"}}).Increment();
+          return r;
+        }};
   };
   server_.Handle("POST", "/api/v1/alertmanager",
                  guarded([this](const HttpRequest& r) { return Webhook(r); }));
@@ -149,11 +160,17 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options)
                    guarded([this, v](const HttpRequest& r) { return Command(r, v); }));
   }
   server_.Handle("GET", "/metrics", [this](const HttpRequest&) { return Metrics(); });
-  server_.Handle("GET", "/-/healthy",
-                 [](const HttpRequest&) { return HttpResponse::Text(200, "Healthy"); });
-  // The journal is replayed before the server starts: serving means ready.
-  server_.Handle("GET", "/-/ready",
-                 [](const HttpRequest&) { return HttpResponse::Text(200, "Ready"); });
+  // The journal is replayed before the server starts: serving means ready, until the
+  // journal fails and every decision gets 503. Then only a restart helps: say so here.
+  auto health = [this](std::string ok) {
+    return [this, ok](const HttpRequest&) {
+      std::string failure = engine_.JournalFailure();
+      if (!failure.empty()) return HttpResponse::Text(503, failure + "\n");
+      return HttpResponse::Text(200, ok);
+    };
+  };
+  server_.Handle("GET", "/-/healthy", health("Healthy"));
+  server_.Handle("GET", "/-/ready", health("Ready"));
   server_.Handle("GET", "/", [this](const HttpRequest&) { return LandingPage(); });
 }
 

@@ -22,7 +22,9 @@ struct ApiOptions {
   std::vector<std::string> listen_addresses{"127.0.0.1:10471"};
   std::string token;  // empty: no authentication, loopback only
   std::size_t max_body_bytes = 1 << 20;
-  int threads = 16;
+  // One client address may hold half (the web server's rule): enough for a 16-connection
+  // load generator or an Alertmanager burst, while slow strangers leave 32 to the rest.
+  int threads = 64;
 };
 
 class ApiServer {

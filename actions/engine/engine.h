@@ -78,6 +78,9 @@ class Engine {
   AlertIntake OnAlerts(const AlertmanagerNotification& notification);
 
   std::vector<RunStatus> Runs() const;
+  // Why no decision can be made durable any more ("" while the journal works): the
+  // daemon then answers 503 everywhere until it is restarted.
+  std::string JournalFailure() const { return journal_.failure(); }
   std::vector<std::string> PlanNames() const;
   // Run, step and gate state of the latest run per cluster, and engine counters.
   void WriteMetrics(ExpositionWriter& out) const;

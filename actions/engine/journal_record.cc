@@ -1,12 +1,14 @@
 #include "actions/engine/journal_record.h"
 
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <array>
 #include <chrono>
 #include <cmath>
+
+#include "common/json_reader.h"
+#include "common/strings.h"
 
 namespace cutover {
 namespace {
@@ -38,16 +40,27 @@ constexpr std::array<std::pair<Phase, std::string_view>, 4> kPhases{{
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// Fields carry members' output and Prometheus' words: the journal stays UTF-8 whatever
+// they sent.
 void Field(Writer& w, const char* key, const std::string& value) {
   if (value.empty()) return;
+  const std::string text = ReplaceInvalidUtf8(value);
   w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
+// Journals written before the writer repaired UTF-8 may hold invalid bytes: repaired on
+// reading, so replay still works and nothing invalid is served.
 std::string Text(const rapidjson::Value& object, const char* key) {
   auto it = object.FindMember(key);
   if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(it->value.GetString(), it->value.GetStringLength());
+  return ReplaceInvalidUtf8(std::string_view(it->value.GetString(), it->value.GetStringLength()));
+}
+
+JsonLimits JournalLimits() {
+  JsonLimits limits = MachineJsonLimits();
+  limits.validate_utf8 = false;
+  return limits;
 }
 
 }  // namespace
@@ -122,9 +135,12 @@ std::string EncodeRecord(const JournalRecord& r) {
 }
 
 ParseResult<JournalRecord> DecodeRecord(std::string_view json) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject())
+  auto parsed = ReadJson(json, JournalLimits());
+  if (!parsed.ok())
+    return ParseResult<JournalRecord>::Error("journal record is not a JSON object: " +
+                                             parsed.error());
+  const rapidjson::Document& doc = parsed.value();
+  if (!doc.IsObject())
     return ParseResult<JournalRecord>::Error("journal record is not a JSON object");
   JournalRecord r;
   std::string type = Text(doc, "type");

@@ -6,6 +6,8 @@
 #include <array>
 #include <cmath>
 
+#include "common/strings.h"
+
 namespace cutover {
 namespace {
 
@@ -33,9 +35,16 @@ constexpr std::array<std::pair<StepState, std::string_view>, 9> kStepStates{{
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// What the API serves quotes members' output, Prometheus' errors and alert labels: it
+// stays UTF-8 (so JSON) whatever they sent.
+void Str(Writer& w, std::string_view value) {
+  const std::string text = ReplaceInvalidUtf8(value);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
 void Str(Writer& w, const char* key, std::string_view value) {
   w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  Str(w, value);
 }
 
 void Time(Writer& w, const char* key, std::chrono::system_clock::time_point t) {
@@ -106,7 +115,7 @@ std::string RunStatusJson(const std::vector<RunStatus>& runs) {
       Str(w, "note", step.note);
       w.Key("members_done");
       w.StartArray();
-      for (const auto& m : step.members_done) w.String(m.c_str());
+      for (const auto& m : step.members_done) Str(w, m);
       w.EndArray();
       if (step.triggered_at) Time(w, "triggered_at", *step.triggered_at);
       Str(w, "triggered_by", step.triggered_by);

@@ -1,10 +1,8 @@
 #include "actions/gates/prometheus_client.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include <algorithm>
 
+#include "common/json_reader.h"
 #include "common/strings.h"
 
 namespace cutover {
@@ -128,14 +126,13 @@ QueryResult ParseQueryResponse(long http_status, const std::string& body) {
                  "URL?): \"" +
                  Excerpt(body) + "\"");
 
-  rapidjson::Document document;
-  // Iterative: a body of a million '[' must not exhaust the stack.
-  document.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (document.HasParseError())
-    return Error(Answered(http_status) + " with invalid JSON (" +
-                 rapidjson::GetParseError_En(document.GetParseError()) + " at byte " +
-                 std::to_string(document.GetErrorOffset()) + " of " + std::to_string(body.size()) +
-                 "; a truncated response?)");
+  // Large machine-written answers: depth and UTF-8 are checked, repeated keys are not.
+  auto parsed = ReadJson(body, MachineJsonLimits());
+  if (!parsed.ok())
+    return Error(Answered(http_status) + " with " + parsed.error() + " (a body of " +
+                 std::to_string(body.size()) + " bytes" +
+                 (IsJsonSyntaxError(parsed.error()) ? "; a truncated response?)" : ")"));
+  const rapidjson::Document& document = parsed.value();
   if (!document.IsObject()) return Unexpected(http_status, "the JSON is not an object");
 
   auto status = document.FindMember("status");
@@ -170,10 +167,12 @@ QueryResult ParseQueryResponse(long http_status, const std::string& body) {
   return Unexpected(http_status, "resultType \"" + Truncate(result_type, 40) + "\"");
 }
 
-PrometheusClient::PrometheusClient(std::string base_url, Duration timeout)
-    : base_url_(std::move(base_url)) {
+PrometheusClient::PrometheusClient(std::string base_url, Duration timeout,
+                                   std::size_t max_answer_bytes)
+    : base_url_(std::move(base_url)), max_answer_bytes_(max_answer_bytes) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   http_.set_timeout(timeout);
+  http_.set_max_body_bytes(max_answer_bytes_);
   http_.set_connect_timeout(std::min<Duration>(timeout, std::chrono::seconds(2)));
 }
 
@@ -183,6 +182,10 @@ QueryResult PrometheusClient::Query(const std::string& promql) {
   const std::string url = base_url_ + "/api/v1/query";
   HttpClientResponse response = http_.Post(url, HttpClient::FormEncode({{"query", promql}}),
                                            "application/x-www-form-urlencoded");
+  if (response.body_too_large)
+    return Error("Prometheus answer larger than " + std::to_string(max_answer_bytes_) +
+                 " bytes from " + url +
+                 "; raise --prometheus.max-answer-bytes if your queries really return that much");
   if (!response.ok) return Error("cannot query Prometheus at " + url + ": " + response.error);
   return ParseQueryResponse(response.status, response.body);
 }

@@ -2,6 +2,7 @@
 // timeouts and keep-alive. One instance per thread (it owns one curl handle).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "common/duration.h"
@@ -27,15 +28,22 @@ struct QueryResult {
 // 503 timeout) and non-JSON bodies; string and matrix results are errors for a gate.
 QueryResult ParseQueryResponse(long http_status, const std::string& body);
 
+// The largest answer a gate query is read to (--prometheus.max-answer-bytes): a gate
+// needs one number, and 16 MiB holds some 100,000 series. Beyond it the transfer is cut
+// and the measurement is an error, so an endless answer costs bounded memory.
+inline constexpr std::size_t kDefaultMaxAnswerBytes = 16u << 20;
+
 class PrometheusClient {
  public:
   // base_url like "http://127.0.0.1:9090".
-  PrometheusClient(std::string base_url, Duration timeout);
+  PrometheusClient(std::string base_url, Duration timeout,
+                   std::size_t max_answer_bytes = kDefaultMaxAnswerBytes);
   QueryResult Query(const std::string& promql);
   const std::string& base_url() const { return base_url_; }
 
  private:
   std::string base_url_;
+  std::size_t max_answer_bytes_;
   HttpClient http_;
 };
 

@@ -1,10 +1,10 @@
 #include "actions/intake/alertmanager_webhook.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include <cstdio>
 #include <utility>
+
+#include "common/json_reader.h"
+#include "common/strings.h"
 
 namespace cutover {
 namespace {
@@ -40,21 +40,7 @@ const char* TypeName(const Json& value) {
 // values shortened, so a hostile payload cannot flood or garble the log.
 std::string Quoted(std::string_view text) {
   constexpr std::size_t kMaxShown = 64;
-  std::string quoted = "\"";
-  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      quoted.push_back('\\');
-      quoted.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      quoted += escaped;
-    } else {
-      quoted.push_back(static_cast<char>(c));
-    }
-  }
-  quoted += "\"";
+  std::string quoted = QuoteForMessage(text, kMaxShown);
   if (text.size() > kMaxShown) quoted += " (" + std::to_string(text.size()) + " bytes)";
   return quoted;
 }
@@ -236,14 +222,14 @@ ParseResult<AlertmanagerNotification> ParseAlertmanagerWebhook(std::string_view 
     return Result::Error("empty body: expected an Alertmanager webhook JSON object (" +
                          std::string(kVersionHelp) + ")");
   }
-  rapidjson::Document doc;
-  // Iterative parsing: deep nesting in a hostile body costs heap, not stack.
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
-                                                                                    body.size());
-  if (doc.HasParseError()) {
-    return Result::Error("not valid JSON at byte offset " + std::to_string(doc.GetErrorOffset()) +
-                         ": " + rapidjson::GetParseError_En(doc.GetParseError()));
-  }
+  // Go's encoder never repeats a key, but Fields names a repeated one by its path, so
+  // the reader leaves that to it; labels may hold any UTF-8 text, NUL included.
+  JsonLimits limits;
+  limits.refuse_duplicate_keys = false;
+  limits.refuse_nul = false;
+  auto parsed = ReadJson(body, limits);
+  if (!parsed.ok()) return Result::Error(parsed.error());
+  const rapidjson::Document& doc = parsed.value();
   if (!doc.IsObject()) {
     return Result::Error("top level: expected a JSON object, got " + Describe(doc));
   }

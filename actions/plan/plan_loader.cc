@@ -12,6 +12,7 @@
 
 #include "actions/plan/placeholders.h"
 #include "common/strings.h"
+#include "common/yaml_reader.h"
 
 namespace cutover {
 namespace {
@@ -191,17 +192,13 @@ class PlanLoader {
                  std::initializer_list<const char*> known) {
     std::string list;
     for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-    std::set<std::string> seen;
+    // Repeated keys are refused for the whole document by ParseYaml.
     for (const auto& entry : map) {
       std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
       bool found = false;
       for (const char* k : known) found |= key == k;
-      if (!found) {
+      if (!found)
         Error(entry.first, context + ": unknown key '" + key + "' (known keys: " + list + ")");
-      } else if (!seen.insert(key).second) {
-        Error(entry.first,
-              context + ": key '" + key + "' is given twice; keep one (YAML would use either)");
-      }
     }
   }
 
@@ -850,20 +847,12 @@ PlanLoadResult LoadPlanString(const std::string& yaml, const std::string& name,
   PlanLoadResult result;
   result.plan.file = name;
   result.plan.digest = Fnv1aHex(yaml);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    std::string fix = "check indentation and quoting";
-    // An unquoted "> 10" starts a YAML folded block.
-    if (e.msg.find("block scalar") != std::string::npos)
-      fix = "quote values that start with > or |, e.g. condition: \"> 10\"";
-    result.errors.push_back({name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                             "not valid YAML: " + e.msg + " (" + fix + ")"});
-    return result;
-  }
+  YamlDocument document = ParseYaml(yaml);
+  for (YamlProblem& problem : document.problems)
+    result.errors.push_back({name, problem.line, std::move(problem.message)});
+  if (!document.syntax_ok) return result;
   PlanLoader loader(name, config, registry, result);
-  loader.Load(root);
+  loader.Load(document.root);
   if (!result.ok()) result.plan.steps.clear();
   return result;
 }

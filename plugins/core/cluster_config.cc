@@ -1,13 +1,13 @@
 #include "plugins/core/cluster_config.h"
 
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "common/strings.h"
+#include "common/yaml_reader.h"
 
 namespace cutover {
 namespace {
@@ -410,30 +410,38 @@ ConfigLoadResult LoadConfigString(const std::string& yaml, const std::string& na
                                   const DriverRegistry& registry) {
   ConfigLoadResult result;
   result.config.file = name;
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    result.errors.push_back({name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                             "not valid YAML: " + e.msg + " (check indentation and quoting)"});
-    return result;
-  }
+  YamlDocument document = ParseYaml(yaml);
+  for (YamlProblem& problem : document.problems)
+    result.errors.push_back({name, problem.line, std::move(problem.message)});
+  if (!document.syntax_ok) return result;
   Loader loader(name, registry, result);
-  loader.Load(root);
+  loader.Load(document.root);
   if (!result.ok()) result.config.clusters.clear();
   return result;
 }
 
 ConfigLoadResult LoadConfigFile(const std::string& path, const DriverRegistry& registry) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     ConfigLoadResult result;
     result.errors.push_back({path, 0, "cannot read the file; check --config.file and permissions"});
     return result;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return LoadConfigString(buffer.str(), path, registry);
+  // A configuration of 1,000 members is ~100 KB; reading stops past the limit, so a
+  // wrong path such as /dev/zero fails instead of filling memory.
+  constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes) {
+    ConfigLoadResult result;
+    result.errors.push_back({path, 0,
+                             "larger than " + std::to_string(kMaxConfigBytes) +
+                                 " bytes, more than any cluster configuration; check "
+                                 "--config.file"});
+    return result;
+  }
+  return LoadConfigString(text, path, registry);
 }
 
 }  // namespace cutover

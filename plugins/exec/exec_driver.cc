@@ -1,12 +1,11 @@
 #include "plugins/exec/exec_driver.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
 
+#include "common/json_reader.h"
 #include "common/process.h"
 #include "common/strings.h"
 
@@ -41,13 +40,15 @@ void WriteMember(rapidjson::Writer<rapidjson::StringBuffer>& w, const MemberConf
   w.EndObject();
 }
 
+// The program is the operator's code: its reply is read as strictly as an operator's
+// request (bounded nesting, UTF-8, no repeated key, no NUL).
 bool ParseDocument(const std::string& json, rapidjson::Document* doc, std::string* error) {
-  doc->Parse(json.c_str(), json.size());
-  if (doc->HasParseError()) {
-    *error = "program printed invalid JSON at offset " + std::to_string(doc->GetErrorOffset()) +
-             ": " + rapidjson::GetParseError_En(doc->GetParseError());
+  auto parsed = ReadJson(json);
+  if (!parsed.ok()) {
+    *error = "program printed " + parsed.error();
     return false;
   }
+  *doc = std::move(parsed.value());
   if (!doc->IsObject()) {
     *error = "program must print one JSON object";
     return false;
@@ -62,6 +63,21 @@ std::string Describe(const ProcessResult& run, const std::string& program) {
   first = first.substr(0, first.find('\n'));
   if (!first.empty()) text += ": " + std::string(first);
   return text;
+}
+
+// A reply is one small JSON object; this is far beyond any real one and bounds memory.
+constexpr std::size_t kMaxOutputBytes = 4 * 1024 * 1024;
+
+// RunProcess discards what passes its limit, so one byte more than kMaxOutputBytes is
+// asked for: holding more means the program printed too much, and what was kept is not
+// its whole reply. Empty when nothing was cut.
+std::string OutputCut(const ProcessResult& run, const std::string& program) {
+  for (auto [stream, text] : {std::pair{"stdout", &run.out}, std::pair{"stderr", &run.err}}) {
+    if (text->size() > kMaxOutputBytes)
+      return program + " printed more than " + std::to_string(kMaxOutputBytes) + " bytes on " +
+             stream + ", more than any exec reply can be; the rest was discarded";
+  }
+  return "";
 }
 
 }  // namespace
@@ -199,7 +215,10 @@ MemberStatus ExecDriver::Probe(const ProbeContext& context) {
   options.stdin_data = ExecProbeRequest(member_, timeout);
   std::vector<std::string> argv{settings_.program};
   argv.insert(argv.end(), settings_.args.begin(), settings_.args.end());
+  options.max_output_bytes = kMaxOutputBytes + 1;
   ProcessResult run = RunProcess(argv, options);
+  if (std::string cut = OutputCut(run, settings_.program); !cut.empty())
+    return MemberStatus::Down(cut);
   if (!run.started || run.timed_out || run.exit_status != 0)
     return MemberStatus::Down(Describe(run, settings_.program));
   return ParseExecProbeReply(run.out, roles_);
@@ -211,7 +230,10 @@ ActionResult ExecDriver::Perform(const ActionRequest& request) {
   options.stdin_data = ExecPerformRequest(member_, request);
   std::vector<std::string> argv{settings_.program};
   argv.insert(argv.end(), settings_.args.begin(), settings_.args.end());
+  options.max_output_bytes = kMaxOutputBytes + 1;
   ProcessResult run = RunProcess(argv, options);
+  if (std::string cut = OutputCut(run, settings_.program); !cut.empty())
+    return ActionResult::Failure(cut);
   if (!run.started || run.timed_out || run.exit_status != 0)
     return ActionResult::Failure(Describe(run, settings_.program), run.out + run.err);
   return ParseExecPerformReply(run.out);

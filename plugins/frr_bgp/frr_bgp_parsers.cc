@@ -1,11 +1,9 @@
 #include "plugins/frr_bgp/frr_bgp_parsers.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include <algorithm>
 #include <map>
 
+#include "common/json_reader.h"
 #include "common/strings.h"
 
 namespace cutover {
@@ -17,17 +15,16 @@ std::string Excerpt(std::string_view text) {
   return flat.empty() ? "nothing" : "'" + flat + "'";
 }
 
+// vtysh's JSON is FRR's own: repeated keys are not checked, everything else is.
 ParseResult<rapidjson::Document> ParseObject(std::string_view json, const std::string& what) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError())
+  auto parsed = ReadJson(json, MachineJsonLimits());
+  if (!parsed.ok())
     return ParseResult<rapidjson::Document>::Error(
-        what + " is not JSON (" + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-        std::to_string(doc.GetErrorOffset()) + "); it printed " + Excerpt(json));
-  if (!doc.IsObject())
+        what + " is not JSON cutover reads (" + parsed.error() + "); it printed " + Excerpt(json));
+  if (!parsed.value().IsObject())
     return ParseResult<rapidjson::Document>::Error(
         what + " printed JSON that is not an object: " + Excerpt(json));
-  return doc;
+  return parsed;
 }
 
 bool BoolMember(const rapidjson::Value& object, const char* name) {

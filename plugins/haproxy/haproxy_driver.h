@@ -32,7 +32,11 @@ class HaproxyRuntimeApi {
 
 class SocketRuntimeApi : public HaproxyRuntimeApi {
  public:
-  explicit SocketRuntimeApi(std::string address) : client_(std::move(address)) {}
+  // A reply beyond max_reply_bytes fails naming settings.max_reply_bytes.
+  SocketRuntimeApi(std::string address, std::size_t max_reply_bytes)
+      : client_(std::move(address)) {
+    client_.set_max_reply_bytes(max_reply_bytes, "settings.max_reply_bytes");
+  }
   SocketReply Run(const std::string& command, Duration timeout) override {
     return client_.Request(command, timeout);
   }

@@ -8,6 +8,12 @@
 namespace cutover {
 namespace {
 
+// `show info;show stat` of HAProxy 2.6 takes ~1.2 KB plus 200-400 bytes per server row
+// (tests/plugins/haproxy/fixtures); 8 MiB holds 10,000 servers at up to ~830 bytes a row.
+constexpr const char* kDefaultMaxReplyBytes = "8388608";
+// Below this even `show info` alone would not fit.
+constexpr std::int64_t kMinReplyBytes = 4096;
+
 std::unique_ptr<Driver> CreateHaproxyDriver(const MemberConfig& member, DriverContext& context) {
   const std::string runtime_api = member.settings.String("runtime_api");
   std::string address_error = SocketClient::CheckAddress(runtime_api);
@@ -28,10 +34,17 @@ std::unique_ptr<Driver> CreateHaproxyDriver(const MemberConfig& member, DriverCo
   settings.timeout = member.settings.DurationValue("timeout");
   if (settings.timeout <= Duration::zero())
     throw std::runtime_error("settings.timeout must be longer than 0s, e.g. 2s");
+  const std::int64_t max_reply_bytes = member.settings.Integer("max_reply_bytes");
+  if (max_reply_bytes < kMinReplyBytes)
+    throw std::runtime_error("settings.max_reply_bytes must be at least " +
+                             std::to_string(kMinReplyBytes) + " (the default is " +
+                             kDefaultMaxReplyBytes + ")");
 
-  auto reader =
-      context.shared.GetOrCreate<HaproxyStatReader>(HaproxyReaderKey(runtime_api), [&runtime_api] {
-        return std::make_shared<HaproxyStatReader>(std::make_shared<SocketRuntimeApi>(runtime_api));
+  // Members sharing a runtime API share one reader, built with the first member's limit.
+  auto reader = context.shared.GetOrCreate<HaproxyStatReader>(
+      HaproxyReaderKey(runtime_api), [&runtime_api, max_reply_bytes] {
+        return std::make_shared<HaproxyStatReader>(std::make_shared<SocketRuntimeApi>(
+            runtime_api, static_cast<std::size_t>(max_reply_bytes)));
       });
   return std::make_unique<HaproxyDriver>(std::move(settings), std::move(reader));
 }
@@ -56,6 +69,9 @@ DriverDescriptor HaproxyDriverDescriptor() {
        "the server's name in the backend; defaults to the member name"},
       {"timeout", ValueType::kDuration, "2s", false, false,
        "how long one runtime API request may take"},
+      {"max_reply_bytes", ValueType::kInteger, kDefaultMaxReplyBytes, false, false,
+       "largest runtime API reply read (bytes); the default holds show stat of 10,000 "
+       "servers; a longer reply makes the members down naming this setting"},
   };
   d.needs_credentials = false;
   d.create = CreateHaproxyDriver;

@@ -13,9 +13,22 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+struct BodySink {
+  std::string* body;
+  std::size_t max_bytes;  // 0: no limit
+  bool too_large = false;
+};
+
+// Returning less than was given makes curl abort the transfer (CURLE_WRITE_ERROR).
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  const std::size_t n = size * count;
+  if (sink->max_bytes != 0 && sink->body->size() + n > sink->max_bytes) {
+    sink->too_large = true;
+    return 0;
+  }
+  sink->body->append(data, n);
+  return n;
 }
 
 }  // namespace
@@ -75,7 +88,8 @@ HttpClientResponse HttpClient::Perform(const std::string& url, const std::string
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  BodySink sink{&response.body, max_body_bytes_, false};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   if (body != nullptr) {
@@ -85,6 +99,12 @@ HttpClientResponse HttpClient::Perform(const std::string& url, const std::string
   }
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(header_list);
+  if (code != CURLE_OK && sink.too_large) {
+    response.body_too_large = true;
+    response.error = "answer larger than " + std::to_string(max_body_bytes_) + " bytes, cut there";
+    response.body.clear();
+    return response;
+  }
   if (code != CURLE_OK) {
     response.error = std::string(curl_easy_strerror(code));
     if (error_buffer[0] != '\0') response.error += ": " + std::string(error_buffer);

@@ -18,6 +18,8 @@ struct HttpClientResponse {
   std::string body;
   std::string content_type;
   std::string error;  // transport failure when !ok
+  // The body went past set_max_body_bytes(): the transfer was cut (and !ok).
+  bool body_too_large = false;
 };
 
 class HttpClient {
@@ -29,6 +31,9 @@ class HttpClient {
 
   void set_connect_timeout(Duration d) { connect_timeout_ = d; }
   void set_timeout(Duration d) { timeout_ = d; }
+  // Stop reading an answer's body beyond this many bytes (0: no limit), so a server
+  // answering without end costs bounded memory.
+  void set_max_body_bytes(std::size_t bytes) { max_body_bytes_ = bytes; }
 
   HttpClientResponse Get(const std::string& url, const std::vector<std::string>& headers = {});
   HttpClientResponse Post(const std::string& url, const std::string& body,
@@ -44,6 +49,7 @@ class HttpClient {
   void* curl_;
   Duration connect_timeout_{std::chrono::seconds(2)};
   Duration timeout_{std::chrono::seconds(10)};
+  std::size_t max_body_bytes_ = 0;
 };
 
 }  // namespace cutover

@@ -235,8 +235,12 @@ SocketReply SocketClient::Request(const std::string& request, Duration timeout) 
     ssize_t n = recv(fd.get(), buffer, sizeof buffer, 0);
     if (n > 0) {
       if (reply.data.size() + static_cast<std::size_t>(n) > max_reply_bytes_)
-        return fail("reply larger than " + std::to_string(max_reply_bytes_) +
-                    " bytes; refusing to read further");
+        return fail("reply larger than " + std::to_string(max_reply_bytes_) + " bytes" +
+                    (max_reply_setting_.empty()
+                         ? std::string()
+                         : " (the limit " + max_reply_setting_ + " sets; raise it if a real " +
+                               "answer is that large)") +
+                    "; stopped reading");
       reply.data.append(buffer, static_cast<std::size_t>(n));
     } else if (n == 0) {
       reply.ok = true;

@@ -31,16 +31,21 @@ class SocketClient {
 
   const std::string& address() const { return address_; }
 
-  // Replies beyond this size fail, so a confused peer cannot exhaust memory. The default
-  // holds `show stat` for tens of thousands of servers.
-  void set_max_reply_bytes(std::size_t bytes) { max_reply_bytes_ = bytes; }
+  // A reply beyond `bytes` fails as soon as it is exceeded (the connection is closed), so
+  // a confused or hostile peer costs at most that much memory. `setting` names where the
+  // operator changes it, e.g. "settings.max_reply_bytes", for the error.
+  void set_max_reply_bytes(std::size_t bytes, std::string setting = "") {
+    max_reply_bytes_ = bytes;
+    max_reply_setting_ = std::move(setting);
+  }
 
   // Why `address` is not something Request could use, or "" when it is well formed.
   static std::string CheckAddress(const std::string& address);
 
  private:
   std::string address_;
-  std::size_t max_reply_bytes_ = 64 * 1024 * 1024;
+  std::size_t max_reply_bytes_ = 8 * 1024 * 1024;
+  std::string max_reply_setting_;
 };
 
 }  // namespace cutover

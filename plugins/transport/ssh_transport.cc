@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "common/secret_file.h"
 #include "common/strings.h"
 
 namespace cutover {
@@ -17,7 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kMaxOutputBytes = 4 * 1024 * 1024;
 // libssh reads its per-operation timeout from the session; teardown gets this long so a
 // frozen peer cannot hold a close or disconnect.
 constexpr Duration kTeardownTimeout = std::chrono::milliseconds(200);
@@ -172,6 +172,10 @@ std::string CheckHostKey(ssh_session session, const SshOptions& options) {
 
 std::string Authenticate(ssh_session session, const SshOptions& options) {
   if (options.identity_file.empty()) return "no identity_file (private key) configured";
+  // Before libssh opens it: a FIFO would hang the import, and a key others can read is no
+  // longer this host's secret.
+  if (std::string why = CheckSecretFile(options.identity_file, "identity_file"); !why.empty())
+    return "cannot load private key " + options.identity_file + ": " + why;
   ssh_key raw = nullptr;
   if (ssh_pki_import_privkey_file(options.identity_file.c_str(), nullptr, nullptr, nullptr, &raw) !=
       SSH_OK) {
@@ -244,18 +248,20 @@ class CommandChannel {
   ssh_channel_callbacks_struct callbacks_{};
 };
 
-// Appends what is buffered on one stream, keeping at most kMaxOutputBytes. False on a
-// session error.
-bool Drain(ssh_channel channel, int is_stderr, std::string* sink, bool* truncated) {
+enum class DrainResult { kOk, kSessionError, kOverLimit };
+
+// Appends what is buffered on one stream; `*total` counts both streams, and passing
+// `limit` stops the reading.
+DrainResult Drain(ssh_channel channel, int is_stderr, std::string* sink, std::size_t* total,
+                  std::size_t limit) {
   char buffer[16384];
   while (true) {
     int n = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, is_stderr);
-    if (n == SSH_ERROR) return false;
-    if (n <= 0) return true;  // nothing buffered now, or EOF
-    std::size_t room = kMaxOutputBytes > sink->size() ? kMaxOutputBytes - sink->size() : 0;
-    std::size_t take = std::min(room, static_cast<std::size_t>(n));
-    if (take < static_cast<std::size_t>(n)) *truncated = true;
-    sink->append(buffer, take);
+    if (n == SSH_ERROR) return DrainResult::kSessionError;
+    if (n <= 0) return DrainResult::kOk;  // nothing buffered now, or EOF
+    *total += static_cast<std::size_t>(n);
+    if (*total > limit) return DrainResult::kOverLimit;
+    sink->append(buffer, static_cast<std::size_t>(n));
   }
 }
 
@@ -364,7 +370,8 @@ enum class Outcome {
 // Runs one command on an authenticated session through its own channel. The channel is
 // gone when this returns, so the caller may then free the session.
 Outcome RunOnSession(ssh_session session, const std::string& command, Clock::time_point deadline,
-                     const std::string& timeout_error, CommandResult* result) {
+                     std::size_t max_output_bytes, const std::string& timeout_error,
+                     CommandResult* result) {
   auto drop = [&](std::string why) {
     result->error = Left(deadline) == Duration::zero() ? timeout_error : std::move(why);
     return Outcome::kDropSession;
@@ -384,11 +391,19 @@ Outcome RunOnSession(ssh_session session, const std::string& command, Clock::tim
 
   // Both streams are drained on every pass: waiting on one while the other fills its
   // window would stall the remote command.
-  bool truncated = false;
+  std::size_t total = 0;
   while (true) {
-    if (!Drain(channel.get(), 0, &result->out, &truncated) ||
-        !Drain(channel.get(), 1, &result->err, &truncated)) {
+    DrainResult drained = Drain(channel.get(), 0, &result->out, &total, max_output_bytes);
+    if (drained == DrainResult::kOk)
+      drained = Drain(channel.get(), 1, &result->err, &total, max_output_bytes);
+    if (drained == DrainResult::kSessionError)
       return drop(std::string("connection lost while reading output: ") + ssh_get_error(session));
+    if (drained == DrainResult::kOverLimit) {
+      // No real answer is this long (a runaway command, a hostile member): what was read
+      // is not the whole answer, so the command failed. Signalled as at the deadline.
+      ssh_channel_request_send_signal(channel.get(), "TERM");
+      return drop("the command printed more than " + std::to_string(max_output_bytes) +
+                  " bytes (SshOptions.max_output_bytes, per command); stopped reading");
     }
     if (ssh_channel_is_eof(channel.get()) || ssh_channel_is_closed(channel.get())) break;
     Duration left = Left(deadline);
@@ -414,9 +429,6 @@ Outcome RunOnSession(ssh_session session, const std::string& command, Clock::tim
   }
   result->completed = true;
   result->exit_status = exit_status;
-  if (truncated) {
-    result->error = "output truncated at " + std::to_string(kMaxOutputBytes) + " bytes per stream";
-  }
   return Outcome::kDone;
 }
 
@@ -460,7 +472,8 @@ CommandResult SshTransport::Run(const std::vector<std::string>& argv, Duration t
       return result;
     }
     result = CommandResult{};
-    switch (RunOnSession(session_->handle.get(), command, deadline, timeout_error, &result)) {
+    switch (RunOnSession(session_->handle.get(), command, deadline, options_.max_output_bytes,
+                         timeout_error, &result)) {
       case Outcome::kDone:
         return result;
       case Outcome::kRetry:

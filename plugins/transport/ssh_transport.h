@@ -7,6 +7,7 @@
 // caller serialises, as for drivers. Separate transports may run in parallel threads.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,8 @@ struct SshOptions {
   std::string identity_file;     // private key (OpenSSH or PEM), no passphrase
   std::string known_hosts_file;  // only keys in this file are trusted
   Duration connect_timeout{std::chrono::seconds(5)};
+  // What one command may print, stdout and stderr together. More is a failure (see Run).
+  std::size_t max_output_bytes = 4 * 1024 * 1024;
 };
 
 // Parses "host", "host:port", "[v6]:port" or "[v6]" into options.host/port (the port
@@ -37,8 +40,9 @@ class SshTransport : public CommandTransport {
   // The command runs as ShellJoin(argv) on the remote login shell. `timeout` bounds the
   // whole call, connect included; on expiry the session is dropped and rebuilt next time,
   // and the remote command is sent SIGTERM (best effort: OpenSSH ignores it for root
-  // logins, so such a command runs on until it ends). Stdin is at EOF. Each stream keeps
-  // at most 4 MiB (the rest is discarded and noted in `error`, as RunProcess does).
+  // logins, so such a command runs on until it ends). Stdin is at EOF. Output beyond
+  // options.max_output_bytes fails the command as soon as it arrives (not completed,
+  // `error` says so): reading stops, the command is sent SIGTERM, the session is dropped.
   CommandResult Run(const std::vector<std::string>& argv, Duration timeout) override;
   std::string Target() const override;
 

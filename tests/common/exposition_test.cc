@@ -38,5 +38,17 @@ TEST(ExpositionWriter, WritesSpecialAndFractionalValues) {
   EXPECT_EQ(out.text(), "a NaN\nb +Inf\nc -Inf\nd 0.0125\ne 1234567890123\n");
 }
 
+// Prometheus refuses the whole scrape on one label value that is not UTF-8, so every
+// member of every cluster would vanish because one member printed a stray byte.
+TEST(ExpositionWriter, LabelValuesAreAlwaysValidUtf8) {
+  ExpositionWriter out;
+  out.Family("m", "help with a bad byte \xff", "gauge");
+  out.MemberSample("m", "edge", "fw\xc3", 1, {"version", "2.4\xff\xfe"});
+  EXPECT_EQ(out.text(),
+            "# HELP m help with a bad byte \xef\xbf\xbd\n# TYPE m gauge\n"
+            "m{ha_cluster=\"edge\",member=\"fw\xef\xbf\xbd\",version=\"2.4\xef\xbf\xbd\xef\xbf\xbd\"} "
+            "1\n");
+}
+
 }  // namespace
 }  // namespace cutover

@@ -44,5 +44,21 @@ TEST(Strings, DigestChangesWithContentAndIsStable) {
   EXPECT_EQ(Fnv1aHex("").size(), 16u);
 }
 
+TEST(Strings, IsValidUtf8FollowsRfc3629) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("R81.10 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("2.4\xff\xfe"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // a UTF-16 surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // cut short
+}
+
+TEST(Strings, ReplaceInvalidUtf8ReplacesEachBadByte) {
+  EXPECT_EQ(ReplaceInvalidUtf8("2.4\xff\xfe"), "2.4\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(ReplaceInvalidUtf8("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(ReplaceInvalidUtf8("a\xe2\x82"), "a\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 }  // namespace
 }  // namespace cutover

@@ -197,8 +197,8 @@ bool ActionsDaemon::Start() {
           {CutoverActionsBinary(), "--config.file=" + config_file_, "--plan.file=" + plans_dir_,
            "--journal.file=" + journal_file_, "--prometheus.url=" + prometheus_url_,
            "--prometheus.timeout=2s", "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-           "--web.auth-token-file=" + token_file_, "--web.max-body-bytes=65536",
-           "--log.level=info"},
+           "--web.auth-token-file=" + token_file_,
+           "--web.max-body-bytes=" + std::to_string(max_body_bytes_), "--log.level=info"},
           dir_ + "/cutover-actions.log"))
     return false;
   HttpClient client;

@@ -84,6 +84,8 @@ class ActionsDaemon {
   const std::string& token() const { return token_; }
   const std::string& token_file() const { return token_file_; }
   const std::string& journal_file() const { return journal_file_; }
+  // --web.max-body-bytes of the next Start() (65536 unless set).
+  void set_max_body_bytes(std::size_t bytes) { max_body_bytes_ = bytes; }
   std::string webhook_url() const { return url() + "/api/v1/alertmanager"; }
   std::string Log() const { return process_.Log(); }
 
@@ -107,6 +109,7 @@ class ActionsDaemon {
   std::string token_file_;
   BackgroundProcess process_;
   int port_ = 0;
+  std::size_t max_body_bytes_ = 65536;
 };
 
 std::string CutoverActionsBinary();

@@ -11,6 +11,7 @@
 #include <memory>
 #include <thread>
 
+#include "common/strings.h"
 #include "plugins/transport/http_client.h"
 #include "tests/actions/api/actions_harness.h"
 #include "tests/support/alertmanager_server.h"
@@ -574,6 +575,70 @@ steps:
   EXPECT_EQ(open.exit_status, 1) << open.out << open.err;
   EXPECT_THAT(open.err, AllOf(HasSubstr("refusing to listen on 0.0.0.0:0 without a bearer token"),
                               HasSubstr("--web.auth-token-file"), Not(HasSubstr("listening"))));
+}
+
+// Runbook: "A request cutover cannot read safely (nested without end, not UTF-8, a NUL
+// or a key given twice) is refused naming the limit; the daemon keeps serving, journals
+// nothing, and what it serves stays JSON in UTF-8."
+TEST_F(CutoverActionsRunbook, HostileBodiesAreRefusedAndTheDaemonKeepsServing) {
+  SetUpCluster();
+  daemon_->AddPlan("drain-fw1", R"(plan: drain-fw1
+cluster: edge
+defaults: {timeout: 2m, gate_interval: 200ms}
+steps:
+  - name: disconnect-fw1
+    action: disconnect
+    members: [fw1]
+    trigger: manual
+    gates:
+      - name: fw1-drained
+        query: 'cutover_member_connections{ha_cluster="{{cluster}}",member="fw1"}'
+        condition: "< 10"
+)");
+  daemon_->set_max_body_bytes(1 << 20);  // cutover-actions' default
+  StartDaemon();
+  std::string run = StartRun("drain-fw1");
+  ASSERT_TRUE(WaitForStatus("waiting for an operator's approval")) << Evidence();
+  const off_t journal_size = testing::FileSize(daemon_->journal_file());
+  ASSERT_GT(journal_size, 0);
+
+  HttpClient http;
+  const std::string token = "Authorization: Bearer " + daemon_->token();
+  auto refused = [&](const std::string& what, const std::string& path, const std::string& body,
+                     const std::string& message) {
+    auto r = http.Post(daemon_->url() + path, body, "application/json", {token});
+    ASSERT_TRUE(r.ok) << what << ": the daemon did not answer (" << r.error << ")\n"
+                      << daemon_->Log();
+    EXPECT_EQ(r.status, 400) << what << ": " << r.body;
+    EXPECT_TRUE(IsValidUtf8(r.body)) << what << ": the answer is not UTF-8: " << r.body;
+    EXPECT_THAT(ErrorMessage(r.body), HasSubstr(message)) << what;
+    EXPECT_EQ(testing::FileSize(daemon_->journal_file()), journal_size)
+        << what << " changed the journal";
+  };
+  const int deep = 100000;
+  refused("a start nested 100000 deep", "/api/v1/runs",
+          R"({"plan":)" + std::string(deep, '[') + std::string(deep, ']') + "}",
+          "JSON nested deeper than 64 levels");
+  refused("an approval nested 900 deep, unclosed", "/api/v1/runs/approve",
+          R"({"run":)" + std::string(900, '['), "nested deeper than 64 levels");
+  refused("invalid UTF-8 in by", "/api/v1/runs/approve",
+          R"({"run":")" + run + R"(","by":"al)" + "\xff\xfe" + R"(ice"})",
+          R"(invalid UTF-8 in "by")");
+  refused("a NUL in by", "/api/v1/runs/approve",
+          R"({"run":")" + run + R"(","by":"alice\u0000mallory"})",
+          R"(NUL character (\u0000) in "by")");
+  refused("run given twice", "/api/v1/runs/approve",
+          R"({"run":"no-such-run","run":")" + run + R"("})", R"(key "run" given twice)");
+  refused("plan given twice", "/api/v1/runs", R"({"plan":"x","plan":"drain-fw1"})",
+          R"(key "plan" given twice)");
+
+  auto runs = http.Get(daemon_->url() + "/api/v1/runs", {token});
+  ASSERT_TRUE(runs.ok) << "the daemon stopped serving: " << runs.error << "\n" << daemon_->Log();
+  EXPECT_EQ(runs.status, 200) << runs.body;
+  EXPECT_TRUE(IsValidUtf8(runs.body)) << runs.body;
+  EXPECT_EQ(daemon_->StepState("disconnect-fw1"), "waiting_trigger") << Evidence();
+  EXPECT_THAT(member_->Summary(), IsEmpty()) << "a refused request made something happen";
+  EXPECT_EQ(testing::FileSize(daemon_->journal_file()), journal_size);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "actions/gates/gate_evaluation.h"
 #include "actions/gates/prometheus_client.h"
@@ -216,6 +217,83 @@ TEST(PrometheusClientTimeoutTest, SilentServerTimesOutNamingTheUrl) {
   EXPECT_THAT(hung.error, HasSubstr("Timeout"));
   EXPECT_GE(elapsed, std::chrono::milliseconds(700));
   EXPECT_LT(elapsed, std::chrono::milliseconds(2000));
+}
+
+// A "Prometheus" that answers a query with a vector that does not end (a broken proxy,
+// or a query selecting far more than anyone meant): it writes up to `limit` bytes and
+// counts what the client took.
+class FloodingPrometheus {
+ public:
+  explicit FloodingPrometheus(std::size_t limit) : limit_(limit) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    listen(listener_, 4);
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    url_ = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FloodingPrometheus() {
+    shutdown(listener_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+  }
+  const std::string& url() const { return url_; }
+  // Bytes of the answer written once the client went away (or the limit was reached).
+  std::size_t Sent() {
+    if (thread_.joinable()) thread_.join();
+    return sent_;
+  }
+
+ private:
+  void Serve() {
+    int connection = accept(listener_, nullptr, nullptr);
+    if (connection < 0) return;
+    char request[4096];
+    if (recv(connection, request, sizeof request, 0) <= 0) return;
+    std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+        R"({"status":"success","data":{"resultType":"vector","result":[)";
+    std::string series;
+    for (int i = 0; i < 1000; ++i) series += R"({"metric":{"member":"fw1"},"value":[1,"1"]},)";
+    bool ok = send(connection, head.data(), head.size(), MSG_NOSIGNAL) > 0;
+    while (ok && sent_ < limit_) {
+      ssize_t n = send(connection, series.data(), series.size(), MSG_NOSIGNAL);
+      ok = n > 0;
+      if (ok) sent_ += static_cast<std::size_t>(n);
+    }
+    close(connection);
+  }
+
+  std::size_t limit_;
+  std::size_t sent_ = 0;
+  int listener_ = -1;
+  std::string url_;
+  std::thread thread_;
+};
+
+// Runbook: "A Prometheus answering without end took cutover-actions to 2.1 GB per gate
+// measurement." The answer is cut at the cap, the gate errs (no action), and the error
+// names the setting to raise.
+TEST(PrometheusClientAnswerLimitTest, AnEndlessAnswerIsCutAtTheCapAndIsAnError) {
+  FloodingPrometheus flood(256u << 20);
+  PrometheusClient client(flood.url(), std::chrono::seconds(20));
+  QueryResult answer = client.Query("cutover_member_connections");
+  EXPECT_EQ(answer.kind, Kind::kError);
+  EXPECT_THAT(answer.error, HasSubstr("Prometheus answer larger than 16777216 bytes"));
+  EXPECT_THAT(answer.error, HasSubstr("raise --prometheus.max-answer-bytes"));
+  EXPECT_LT(flood.Sent(), 32u << 20) << "the client read on past its cap";
+}
+
+TEST(PrometheusClientAnswerLimitTest, TheCapIsASetting) {
+  FloodingPrometheus flood(1u << 20);
+  PrometheusClient client(flood.url(), std::chrono::seconds(20), /*max_answer_bytes=*/4096);
+  QueryResult answer = client.Query("cutover_member_connections");
+  EXPECT_EQ(answer.kind, Kind::kError);
+  EXPECT_THAT(answer.error, HasSubstr("Prometheus answer larger than 4096 bytes"));
 }
 
 }  // namespace

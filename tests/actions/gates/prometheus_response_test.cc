@@ -369,7 +369,7 @@ TEST(ParseQueryResponseTest, DeepNestingIsAnErrorNotACrash) {
   for (int i = 0; i < 200000; ++i) objects += R"({"a":)";
   QueryResult nested = ParseQueryResponse(200, objects);
   EXPECT_EQ(nested.kind, Kind::kError);
-  EXPECT_THAT(nested.error, HasSubstr("invalid JSON"));
+  EXPECT_THAT(nested.error, HasSubstr("with JSON nested deeper than 64 levels"));
 }
 
 }  // namespace

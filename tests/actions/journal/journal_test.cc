@@ -5,22 +5,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/actions/journal/journal_test_peer.h"
 #include "tests/support/temp_dir.h"
 
 namespace cutover {
-
-class JournalTestPeer {
- public:
-  static void SetSync(Journal& journal, Journal::SyncFunction sync) { journal.sync_ = sync; }
-};
-
 namespace {
 
 using testing::ReadFile;
@@ -59,6 +57,32 @@ const std::vector<std::string> kThree = {
 std::string ThreeRecordFile() {
   std::string file;
   for (const auto& r : kThree) file += Framed(r);
+  return file;
+}
+
+// Where Open saves the bytes it cuts off at `offset`.
+std::string TornCopy(const std::string& journal, std::uint64_t offset) {
+  return journal + ".torn-" + std::to_string(offset);
+}
+
+// Names in `dir`, sorted: refusing a journal must not leave anything beside it.
+std::vector<std::string> Listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// What the engine writes, roughly: JSON decisions of a few hundred bytes.
+std::string ManyRecordFile(int records, std::size_t* second_record = nullptr) {
+  std::string file;
+  for (int i = 0; i < records; ++i) {
+    if (i == 1 && second_record != nullptr) *second_record = file.size();
+    file += Framed(R"({"type":"alert_received","at_ms":1763702153765,"cluster":"edge",)"
+                   R"("detail":"remembered: no run of ha_cluster=edge is active","key":"k)" +
+                   std::to_string(i) + R"(","alertname":"CutoverDrainComplete"})");
+  }
   return file;
 }
 
@@ -129,6 +153,14 @@ TEST(Journal, CrashAtAnyByteKeepsTheLongestWholePrefixAndAppendsAfterIt) {
           << opened.warning;
     }
     EXPECT_EQ(FileSize(path), boundaries[whole]) << "torn tail must be truncated away";
+    const std::string copy = TornCopy(path, boundaries[whole]);
+    if (length == boundaries[whole]) {
+      EXPECT_FALSE(std::filesystem::exists(copy)) << copy;
+    } else {
+      EXPECT_EQ(ReadFile(copy), full.substr(boundaries[whole], length - boundaries[whole]))
+          << "the cut bytes must be kept beside the journal";
+      EXPECT_NE(opened.warning.find("saved in " + copy), std::string::npos) << opened.warning;
+    }
 
     std::string error;
     ASSERT_TRUE(opened.journal->Append("after the crash", &error)) << error;
@@ -140,7 +172,9 @@ TEST(Journal, CrashAtAnyByteKeepsTheLongestWholePrefixAndAppendsAfterIt) {
   }
 }
 
-TEST(Journal, BitFlipInTheLastRecordIsATornWrite) {
+TEST(Journal, BitFlipInTheLastWholeRecordIsCorruptionNotATornWrite) {
+  // A crash leaves the last record short or zero-filled, never a whole one with a changed
+  // bit: that record may have been acknowledged, so dropping it would lose a decision.
   TempDir dir;
   std::string file = ThreeRecordFile();
   file[file.size() - 5] ^= 0x10;
@@ -148,12 +182,83 @@ TEST(Journal, BitFlipInTheLastRecordIsATornWrite) {
   const std::uint64_t two_records = 8 + kThree[0].size() + 8 + kThree[1].size();
 
   JournalOpenResult opened = Journal::Open(path);
+  EXPECT_TRUE(opened.journal == nullptr) << opened.warning;
+  EXPECT_NE(opened.error.find("byte offset " + std::to_string(two_records)), std::string::npos)
+      << opened.error;
+  EXPECT_NE(opened.error.find("checksum mismatch"), std::string::npos) << opened.error;
+  EXPECT_EQ(ReadFile(path), file) << "refusing must not change the evidence";
+  EXPECT_EQ(Listing(dir.path()), std::vector<std::string>{"journal"});
+}
+
+TEST(Journal, LastRecordZeroFilledFromASectorBoundaryIsATornWrite) {
+  // The file's new size reached the disk, and the last record's data only up to a sector.
+  TempDir dir;
+  const std::string head = ThreeRecordFile();
+  const std::string last = Framed(std::string(1500, 'w'));
+  std::string file = head + last;
+  const std::size_t sector = (head.size() / 512 + 1) * 512;
+  ASSERT_LT(sector, file.size());
+  std::fill(file.begin() + sector, file.end(), '\0');
+  const std::string path = dir.Write("journal", file, 0600);
+
+  JournalOpenResult opened = Journal::Open(path);
   ASSERT_NE(opened.journal, nullptr) << opened.error;
-  EXPECT_EQ(opened.records, std::vector<std::string>(kThree.begin(), kThree.begin() + 2));
+  EXPECT_EQ(opened.records, kThree);
   EXPECT_NE(opened.warning.find("checksum mismatch"), std::string::npos) << opened.warning;
-  EXPECT_NE(opened.warning.find("offset " + std::to_string(two_records)), std::string::npos)
-      << opened.warning;
-  EXPECT_EQ(FileSize(path), two_records);
+  EXPECT_EQ(FileSize(path), head.size());
+  EXPECT_EQ(ReadFile(TornCopy(path, head.size())), file.substr(head.size()));
+}
+
+TEST(Journal, FlippedLengthBitInTheFirstRecordIsRefusedAndTheFileLeftAlone) {
+  // The length now points past the end of the file, as a torn write's would; the records
+  // after it show it is not one. This once truncated a 915-run journal to 0 bytes.
+  TempDir dir;
+  std::size_t second = 0;
+  std::string file = ManyRecordFile(200, &second);
+  file[2] ^= static_cast<char>(0x80);
+  const std::string path = dir.Write("journal", file, 0600);
+
+  JournalOpenResult opened = Journal::Open(path);
+  EXPECT_TRUE(opened.journal == nullptr) << opened.warning;
+  EXPECT_TRUE(opened.records.empty());
+  EXPECT_NE(opened.error.find("corrupt record at byte offset 0"), std::string::npos)
+      << opened.error;
+  EXPECT_NE(opened.error.find("a whole record starts at byte offset " + std::to_string(second)),
+            std::string::npos)
+      << opened.error;
+  EXPECT_TRUE(ReadFile(path) == file) << "refusing must not change the evidence";
+  EXPECT_EQ(Listing(dir.path()), std::vector<std::string>{"journal"});
+}
+
+TEST(Journal, NoFlippedHeaderBitIsTakenForATornWriteUnlessTheLastLengthGrew) {
+  // Every single-bit flip in the headers of a small journal refuses the file, but one:
+  // the last record's length grown past the end of the file looks exactly like a write
+  // cut short. That one is dropped, and its bytes are kept beside the journal.
+  const std::string file = ThreeRecordFile();
+  const std::size_t last = 8 + kThree[0].size() + 8 + kThree[1].size();
+  for (std::size_t header : {std::size_t{0}, 8 + kThree[0].size(), last}) {
+    for (std::size_t byte = header; byte < header + 8; ++byte) {
+      for (int bit = 0; bit < 8; ++bit) {
+        SCOPED_TRACE("bit " + std::to_string(bit) + " of byte " + std::to_string(byte));
+        TempDir dir;
+        std::string damaged = file;
+        damaged[byte] ^= static_cast<char>(1 << bit);
+        const std::string path = dir.Write("journal", damaged, 0600);
+        JournalOpenResult opened = Journal::Open(path);
+        std::uint32_t length = 0;
+        for (int i = 3; i >= 0; --i)
+          length = (length << 8) | static_cast<unsigned char>(damaged[last + i]);
+        if (header == last && byte < last + 4 && length <= Journal::kMaxRecordBytes &&
+            last + 8 + length > damaged.size()) {
+          ASSERT_NE(opened.journal, nullptr) << opened.error;
+          EXPECT_EQ(ReadFile(TornCopy(path, last)), damaged.substr(last));
+        } else {
+          EXPECT_TRUE(opened.journal == nullptr) << opened.warning;
+          EXPECT_EQ(ReadFile(path), damaged);
+        }
+      }
+    }
+  }
 }
 
 TEST(Journal, CorruptionBeforeTheEndIsRefusedAndTheFileLeftAlone) {
@@ -192,26 +297,80 @@ TEST(Journal, ImpossibleLengthFollowedByDataIsCorruption) {
   EXPECT_EQ(ReadFile(path), file);
 }
 
-TEST(Journal, ImpossibleLengthAsTheVeryLastHeaderIsDropped) {
+TEST(Journal, ImpossibleLengthAsTheVeryLastHeaderIsRefused) {
+  // Append never writes such a length, and a crash does not invent one.
   TempDir dir;
   std::string file = Framed(kThree[0]) + std::string("\xff\xff\xff\xff\0\0\0\0", 8);
   const std::string path = dir.Write("journal", file, 0600);
   JournalOpenResult opened = Journal::Open(path);
-  ASSERT_NE(opened.journal, nullptr) << opened.error;
-  EXPECT_EQ(opened.records, std::vector<std::string>{kThree[0]});
-  EXPECT_NE(opened.warning, "");
-  EXPECT_EQ(FileSize(path), 8 + kThree[0].size());
+  EXPECT_TRUE(opened.journal == nullptr) << opened.warning;
+  EXPECT_NE(opened.error.find("impossible record length 4294967295"), std::string::npos)
+      << opened.error;
+  EXPECT_EQ(ReadFile(path), file);
 }
 
-TEST(Journal, ZeroFilledTailIsDroppedAsATornWrite) {
-  // What a filesystem can leave when the new size reached the disk but the data did not.
+TEST(Journal, ZeroFilledTailIsDroppedAsATornWriteAndKeptBesideTheJournal) {
+  // What a filesystem can leave when the new size reached the disk but the data did not:
+  // at most what Append may have written without a sync.
+  for (std::size_t zeros : {std::size_t{4096}, Journal::kMaxUnsyncedBytes}) {
+    SCOPED_TRACE(std::to_string(zeros) + " zero bytes");
+    TempDir dir;
+    const std::string head = ThreeRecordFile();
+    const std::string path = dir.Write("journal", head + std::string(zeros, '\0'), 0600);
+    JournalOpenResult opened = Journal::Open(path);
+    ASSERT_NE(opened.journal, nullptr) << opened.error;
+    EXPECT_EQ(opened.records, kThree);
+    EXPECT_NE(
+        opened.warning.find("dropped a torn record of " + std::to_string(zeros) +
+                            " bytes at offset " + std::to_string(head.size()) + " (zero bytes"),
+        std::string::npos)
+        << opened.warning;
+    const std::string copy = TornCopy(path, head.size());
+    EXPECT_NE(opened.warning.find("saved in " + copy), std::string::npos) << opened.warning;
+    EXPECT_EQ(FileSize(path), head.size());
+    EXPECT_TRUE(ReadFile(copy) == std::string(zeros, '\0')) << "the cut bytes must be kept";
+  }
+}
+
+TEST(Journal, ZeroFilledTailLongerThanOneUnsyncedWriteIsRefused) {
+  // Append never has more than kMaxUnsyncedBytes written and not yet synced, so a crash
+  // cannot explain a longer tail: something else zeroed it.
   TempDir dir;
-  const std::string path = dir.Write("journal", ThreeRecordFile() + std::string(4096, '\0'), 0600);
+  const std::string file = ThreeRecordFile() + std::string(Journal::kMaxUnsyncedBytes + 1, '\0');
+  const std::string path = dir.Write("journal", file, 0600);
   JournalOpenResult opened = Journal::Open(path);
-  ASSERT_NE(opened.journal, nullptr) << opened.error;
-  EXPECT_EQ(opened.records, kThree);
-  EXPECT_NE(opened.warning.find("zero bytes"), std::string::npos) << opened.warning;
-  EXPECT_EQ(FileSize(path), ThreeRecordFile().size());
+  EXPECT_TRUE(opened.journal == nullptr) << opened.warning;
+  EXPECT_NE(opened.error.find("byte offset " + std::to_string(ThreeRecordFile().size())),
+            std::string::npos)
+      << opened.error;
+  EXPECT_NE(opened.error.find("more than one write"), std::string::npos) << opened.error;
+  EXPECT_TRUE(ReadFile(path) == file) << "refusing must not change the evidence";
+  EXPECT_EQ(Listing(dir.path()), std::vector<std::string>{"journal"});
+}
+
+TEST(Journal, HostileTailIsJudgedInBoundedTimeAndRefusedWhenInDoubt) {
+  // A cut-short record followed by a candidate header at every 8th byte, each claiming
+  // exactly the rest of the file: checking every candidate's checksum would be quadratic.
+  TempDir dir;
+  const std::size_t tail = 8u << 20;
+  std::string file = Framed(kThree[0]);
+  const std::size_t start = file.size();
+  file.resize(start + tail, '\0');
+  for (std::size_t p = start; p + 8 <= file.size(); p += 8) {
+    std::uint32_t length = p == start ? static_cast<std::uint32_t>(Journal::kMaxRecordBytes)
+                                      : static_cast<std::uint32_t>(file.size() - p - 8);
+    for (int i = 0; i < 4; ++i) file[p + i] = static_cast<char>((length >> (8 * i)) & 0xFF);
+    file[p + 4] = '\x5a';  // a checksum that matches nothing here
+  }
+  const std::string path = dir.Write("journal", file, 0600);
+  auto began = std::chrono::steady_clock::now();
+  JournalOpenResult opened = Journal::Open(path);
+  auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_LT(took, std::chrono::seconds(5));
+  EXPECT_TRUE(opened.journal == nullptr) << opened.warning;
+  EXPECT_NE(opened.error.find("byte offset " + std::to_string(start)), std::string::npos)
+      << opened.error;
+  EXPECT_TRUE(ReadFile(path) == file) << "refusing must not change the evidence";
 }
 
 TEST(Journal, ZeroHeaderFollowedByRecordsIsCorruption) {
@@ -259,6 +418,63 @@ TEST(Journal, EightThreadsShareSyncsAndLoseNothing) {
     ++next[t];
   }
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(next[t], kPerThread) << "thread " << t;
+}
+
+// A stand-in disk for the group commit test: each "sync" makes durable what the file held
+// when it began, takes 50 ms, and notes the most bytes ever written but not durable.
+std::atomic<std::int64_t> durable_bytes{0};
+std::atomic<std::int64_t> most_unsynced{0};
+
+void NoteUnsynced(int fd) {
+  struct stat st {};
+  ::fstat(fd, &st);
+  std::int64_t unsynced = st.st_size - durable_bytes.load();
+  std::int64_t seen = most_unsynced.load();
+  while (unsynced > seen && !most_unsynced.compare_exchange_weak(seen, unsynced)) {
+  }
+}
+
+int SlowSyncNotingUnsynced(int fd) {
+  struct stat st {};
+  ::fstat(fd, &st);
+  NoteUnsynced(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  NoteUnsynced(fd);  // appenders arriving during the sync have written by now
+  durable_bytes = st.st_size;
+  return 0;
+}
+
+TEST(Journal, GroupCommitNeverLeavesMoreThanOneMaximalRecordUnsynced) {
+  // Replay relies on this bound to tell a torn write from damage.
+  TempDir dir;
+  const std::string path = dir.File("journal");
+  auto journal = OpenOk(path, nullptr);
+  ASSERT_NE(journal, nullptr);
+  durable_bytes = 0;
+  most_unsynced = 0;
+  JournalTestPeer::SetSync(*journal, SlowSyncNotingUnsynced);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 3;
+  const std::string record(4u << 20, 'r');
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string error;
+        if (!journal->Append(record, &error)) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(journal->records_written(), std::uint64_t{kThreads * kPerThread});
+  EXPECT_LE(most_unsynced.load(), static_cast<std::int64_t>(Journal::kMaxUnsyncedBytes))
+      << "a crash could then leave more than one maximal record torn, and replay would "
+         "refuse the journal";
+  EXPECT_LT(journal->syncs(), journal->records_written())
+      << "records that fit within the bound must still share a sync";
+  EXPECT_EQ(FileSize(path), kThreads * kPerThread * (record.size() + 8));
 }
 
 int FailingSync(int) {

@@ -334,8 +334,8 @@ std::vector<BadPlan> BadPlans() {
        {"plan.yaml:7: step \"s\".trigger: unknown key 'severity' (known keys: alert)"}},
       {"KeyGivenTwice",
        kStep + "    members: [fw2]\n",
-       {"plan.yaml:7: step \"s\": key 'members' is given twice; keep one (YAML would use "
-        "either)"}},
+       {"plan.yaml:7: key 'members' is given twice (first on line 6); keep one (YAML readers "
+        "disagree on which one counts)"}},
       {"MissingPlanName",
        "cluster: edge-fw\nsteps:\n  - name: s\n    action: upgrade\n"
        "    members: [fw1]\n",

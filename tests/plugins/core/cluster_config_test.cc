@@ -165,6 +165,54 @@ TEST_F(ClusterConfigTest, MissingFileSaysWhichFlag) {
               HasSubstr("/nonexistent/cutover.yml: cannot read the file; check --config.file"));
 }
 
+// yaml-cpp keeps every repeated key and the loader read them inconsistently: a lookup kept
+// the first driver:, the settings loop the last program: (so /bin/false ran), and the
+// second clusters: list vanished. A key given twice is an error, wherever it is.
+TEST_F(ClusterConfigTest, ARepeatedDriverIsRefused) {
+  EXPECT_EQ(OnlyError("clusters:\n- name: c\n  driver: fake\n  driver: exec\n"
+                      "  members: [{name: m}]\n"),
+            "cutover.yml:4: key 'driver' is given twice (first on line 3); keep one (YAML "
+            "readers disagree on which one counts)");
+}
+
+TEST(ClusterConfigDuplicates, ARepeatedProgramIsRefused) {
+  DriverRegistry registry;
+  RegisterBuiltinDrivers(registry);
+  auto result = LoadConfigString(
+      "clusters:\n- name: edge\n  driver: exec\n  members:\n  - name: fw1\n"
+      "    settings:\n      program: /bin/true\n      program: /bin/false\n",
+      "cutover.yml", registry);
+  ASSERT_EQ(result.errors.size(), 1u) << result.ErrorText();
+  EXPECT_EQ(result.errors[0].ToString(),
+            "cutover.yml:8: key 'program' is given twice (first on line 7); keep one (YAML "
+            "readers disagree on which one counts)");
+  EXPECT_TRUE(result.config.clusters.empty()) << "neither program may run";
+}
+
+TEST_F(ClusterConfigTest, ASecondClustersListIsRefused) {
+  EXPECT_EQ(OnlyError("clusters:\n- name: a\n  driver: fake\n  members: [{name: m}]\n"
+                      "clusters:\n- name: b\n  driver: fake\n  members: [{name: m}]\n"),
+            "cutover.yml:5: key 'clusters' is given twice (first on line 1); keep one (YAML "
+            "readers disagree on which one counts)");
+}
+
+TEST_F(ClusterConfigTest, RepeatedKeysAreFoundAtAnyDepth) {
+  auto result = Load(
+      "credentials:\n  lab: {user: a, user: b}\n  lab: {user: c}\n"
+      "clusters:\n- name: c\n  driver: fake\n  settings: {label: x, label: y}\n"
+      "  members: [{name: m, name: n}]\n");
+  EXPECT_THAT(result.ErrorText(), HasSubstr("cutover.yml:2: key 'user' is given twice"));
+  EXPECT_THAT(result.ErrorText(), HasSubstr("cutover.yml:3: key 'lab' is given twice"));
+  EXPECT_THAT(result.ErrorText(), HasSubstr("cutover.yml:7: key 'label' is given twice"));
+  EXPECT_THAT(result.ErrorText(), HasSubstr("cutover.yml:8: key 'name' is given twice"));
+}
+
+TEST_F(ClusterConfigTest, AnEndlessFileIsRefusedNotReadToTheEnd) {
+  auto result = LoadConfigFile("/dev/zero", registry_);
+  ASSERT_EQ(result.errors.size(), 1u) << result.ErrorText();
+  EXPECT_THAT(result.ErrorText(), HasSubstr("/dev/zero: larger than 16777216 bytes"));
+}
+
 // The example operators copy from must load with the real drivers.
 TEST(ShippedExample, ExamplesCutoverYmlIsValid) {
   testing::TempDir dir;

@@ -37,7 +37,7 @@ TEST(ExecProbeReply, GarbageMakesTheMemberDownWithTheReason) {
     const char* reply;
     const char* reason;
   } cases[] = {
-      {"", "invalid JSON at offset 0"},
+      {"", "invalid JSON at byte offset 0"},
       {"{\"up\":tru", "invalid JSON"},
       {"[1]", "must print one JSON object"},
       {"{\"connections\":1}", "\"up\" must be true or false"},
@@ -137,6 +137,31 @@ TEST_F(ExecDriverTest, AProgramReportingFailureFailsTheAction) {
   EXPECT_EQ(r.error, "no such member");
 }
 
+// A program printing JSON nested a million deep crashed the exporter: the reply was
+// parsed recursively. Now the member is down, and the reason names the limit.
+TEST_F(ExecDriverTest, AReplyNestedAMillionDeepMakesTheMemberDownNamingTheLimit) {
+  auto driver = Make(
+      "cat >/dev/null\nprintf '{\"up\":true,\"sync\":'\n"
+      "head -c 1000000 /dev/zero | tr '\\0' '['\nhead -c 1000000 /dev/zero | tr '\\0' ']'\n"
+      "echo '}'\n");
+  MemberStatus s = driver->Probe(Soon());
+  EXPECT_FALSE(s.up);
+  EXPECT_THAT(s.error, HasSubstr("JSON nested deeper than 64 levels"));
+  ActionResult r = driver->Perform({Action::kConnect, {}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.error, HasSubstr("JSON nested deeper than 64 levels"));
+}
+
+// The reply is operator-written code's output: a repeated key must not pick a value.
+TEST(ExecProbeReply, ARepeatedKeyOrANulMakesTheMemberDown) {
+  MemberStatus twice = ParseExecProbeReply(R"({"up":false,"up":true})", kRoles);
+  EXPECT_FALSE(twice.up);
+  EXPECT_THAT(twice.error, HasSubstr("key \"up\" given twice"));
+  MemberStatus nul = ParseExecProbeReply(R"({"up":true,"role":"active\u0000standby"})", kRoles);
+  EXPECT_FALSE(nul.up);
+  EXPECT_THAT(nul.error, HasSubstr("NUL character"));
+}
+
 TEST(ExecDriverConfig, RefusesAProgramThatIsNotExecutable) {
   testing::TempDir dir;
   MemberConfig member;
@@ -146,6 +171,20 @@ TEST(ExecDriverConfig, RefusesAProgramThatIsNotExecutable) {
   SharedResources shared;
   DriverContext context{shared};
   EXPECT_THROW(ExecDriverDescriptor().create(member, context), std::runtime_error);
+}
+
+// Output beyond the limit was cut silently and the rest parsed as the reply; the cut is
+// now the reason the member is down, whatever the cut-off text would have parsed as.
+TEST_F(ExecDriverTest, OutputBeyondTheLimitMakesTheMemberDownNamingTheLimit) {
+  auto driver = Make(
+      "cat >/dev/null\nprintf '{\"up\":true,\"version\":\"'\n"
+      "head -c 5000000 /dev/zero | tr '\\0' 'a'\necho '\"}'\n");
+  MemberStatus s = driver->Probe(Soon());
+  EXPECT_FALSE(s.up);
+  EXPECT_THAT(s.error, HasSubstr("printed more than 4194304 bytes on stdout")) << s.error;
+  ActionResult r = driver->Perform({Action::kConnect, {}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.error, HasSubstr("printed more than 4194304 bytes on stdout")) << r.error;
 }
 
 }  // namespace

@@ -70,6 +70,18 @@ TEST(BgpPrefixPathsTest, GarbageAndCutShortJsonAreErrors) {
   }
 }
 
+// vtysh's JSON went through a recursive parse: output nested a million deep (a broken
+// or hostile vtysh) crashed the exporter. It is an error naming the limit.
+TEST(BgpPrefixPathsTest, JsonNestedAMillionDeepIsAnErrorNotACrash) {
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  auto paths = ParseBgpPrefixPaths("{\"paths\":" + deep + "}");
+  ASSERT_FALSE(paths.ok());
+  EXPECT_THAT(paths.error(), HasSubstr("JSON nested deeper than 64 levels"));
+  auto state = ParseBgpNeighborState("{\"10.251.0.1\":" + deep + "}", "10.251.0.1");
+  ASSERT_FALSE(state.ok());
+  EXPECT_THAT(state.error(), HasSubstr("JSON nested deeper than 64 levels"));
+}
+
 TEST(BgpNeighborStateTest, ReadsTheSessionState) {
   auto up = ParseBgpNeighborState(Fixture("neighbor_m1_established.json"), kM1);
   ASSERT_TRUE(up.ok()) << up.error();

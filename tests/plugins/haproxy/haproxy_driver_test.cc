@@ -4,8 +4,12 @@
 #include "plugins/haproxy/haproxy_driver.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -13,6 +17,7 @@
 #include <vector>
 
 #include "plugins/haproxy/haproxy_driver_config.h"
+#include "tests/support/temp_dir.h"
 
 namespace cutover {
 namespace {
@@ -283,6 +288,7 @@ class HaproxyDescriptorTest : public ::testing::Test {
     m.settings.Set("backend", backend);
     m.settings.Set("server", server);
     m.settings.Set("timeout", Duration(milliseconds(2000)));
+    m.settings.Set("max_reply_bytes", std::int64_t{8 * 1024 * 1024});
     return m;
   }
   std::string CreateError(const MemberConfig& m) {
@@ -352,6 +358,74 @@ TEST_F(HaproxyDescriptorTest, MissingSocketMakesTheMemberDownWithTheReason) {
   EXPECT_FALSE(s.up);
   EXPECT_NE(s.error.find("no socket at /nonexistent/cutover/admin.sock"), std::string::npos)
       << s.error;
+}
+
+// A runtime API socket that answers every request with bytes that never end, counting
+// what it managed to send before the reader hung up.
+class EndlessUnixServer {
+ public:
+  explicit EndlessUnixServer(const std::string& path) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(fd_, 4);
+    thread_ = std::thread([this] {
+      int client = accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      std::string chunk(64 * 1024, 'x');
+      while (!stop_) {
+        ssize_t n = send(client, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent_ += static_cast<std::size_t>(n);
+      }
+      hung_up_ = true;
+      close(client);
+    });
+  }
+  ~EndlessUnixServer() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  std::size_t sent() const { return sent_; }
+  bool hung_up() const { return hung_up_; }
+
+ private:
+  int fd_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false}, hung_up_{false};
+  std::atomic<std::size_t> sent_{0};
+};
+
+// Found in review: the driver read up to 64 MiB per reply, so 16 endless endpoints cost
+// 925 MB per scrape. A reply beyond what `show stat` of a real HAProxy can be is cut at
+// settings.max_reply_bytes, quickly, and the member is down naming that setting.
+TEST_F(HaproxyDescriptorTest, AnEndlessRuntimeApiReplyIsCutAtMaxReplyBytes) {
+  testing::TempDir dir;
+  EndlessUnixServer server(dir.File("admin.sock"));
+  MemberConfig member = Member("s1", "unix:" + dir.File("admin.sock"));
+  member.settings.Set("max_reply_bytes", std::int64_t{1024 * 1024});
+  auto driver = descriptor_.create(member, context_);
+  auto start = Clock::now();
+  MemberStatus s = driver->Probe({Clock::now() + std::chrono::seconds(2), Clock::now()});
+  EXPECT_LT(Clock::now() - start, milliseconds(1000));
+  EXPECT_FALSE(s.up);
+  EXPECT_NE(s.error.find("settings.max_reply_bytes"), std::string::npos) << s.error;
+  EXPECT_NE(s.error.find("1048576 bytes"), std::string::npos) << s.error;
+  for (int i = 0; i < 100 && !server.hung_up(); ++i) std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_TRUE(server.hung_up()) << "the reader must close the connection at the cap";
+  EXPECT_LT(server.sent(), 8u * 1024 * 1024) << "read no more than the cap and socket buffers";
+}
+
+TEST_F(HaproxyDescriptorTest, MaxReplyBytesDefaultsToShowStatOfTenThousandServers) {
+  ASSERT_NE(descriptor_.FindKey("max_reply_bytes"), nullptr);
+  EXPECT_EQ(descriptor_.FindKey("max_reply_bytes")->default_value, "8388608");
+  MemberConfig tiny = Member("s1", "unix:/x.sock");
+  tiny.settings.Set("max_reply_bytes", std::int64_t{100});
+  EXPECT_NE(CreateError(tiny).find("settings.max_reply_bytes"), std::string::npos);
 }
 
 TEST_F(HaproxyDescriptorTest, ServerDefaultsToTheMemberName) {

@@ -69,6 +69,7 @@ class HaproxyIntegrationTest : public ::testing::Test {
     m.settings.Set("backend", haproxy_->backend());
     m.settings.Set("server", std::string());
     m.settings.Set("timeout", Duration(std::chrono::seconds(2)));
+    m.settings.Set("max_reply_bytes", std::int64_t{8 * 1024 * 1024});
     return m;
   }
 

@@ -4,16 +4,19 @@
 #include "plugins/transport/ssh_transport.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "common/process.h"
@@ -363,6 +366,31 @@ TEST_F(SshTransportTest, WrongClientKeyIsRefusedWithAClearAuthenticationError) {
   EXPECT_TRUE(Contains(r.error, "cannot load private key " + options.identity_file)) << r.error;
 }
 
+TEST_F(SshTransportTest, IdentityFileThatIsAFifoOrReadableByOthersIsRefusedWithTheFix) {
+  SshOptions options = server_.ClientOptions();
+  std::string fifo = scratch_.File("fifo_key");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  options.identity_file = fifo;
+  auto run = std::async(std::launch::async,
+                        [options] { return SshTransport(options).Run({"true"}, kCommandTimeout); });
+  if (run.wait_for(seconds(5)) != std::future_status::ready) {
+    int writer = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // lets the stuck read end
+    close(writer);
+    FAIL() << "loading a FIFO as the private key hung the transport";
+  }
+  CommandResult r = run.get();
+  EXPECT_FALSE(r.completed);
+  EXPECT_TRUE(Contains(r.error, fifo) && Contains(r.error, "not a regular file")) << r.error;
+
+  std::string shared = scratch_.File("shared_key");
+  std::filesystem::copy_file(server_.ClientOptions().identity_file, shared);
+  chmod(shared.c_str(), 0644);
+  options.identity_file = shared;
+  r = SshTransport(options).Run({"true"}, kCommandTimeout);
+  EXPECT_FALSE(r.completed) << "a private key others can read was used";
+  EXPECT_TRUE(Contains(r.error, "chmod 600 " + shared)) << r.error;
+}
+
 TEST_F(SshTransportTest, FourTransportsInFourThreads) {
   constexpr int kThreads = 4, kRuns = 5;
   std::vector<std::string> failures(kThreads);
@@ -396,12 +424,19 @@ TEST_F(SshTransportTest, ReadsStderrWhileStdoutIsQuiet) {
   EXPECT_EQ(r.out.size(), 1000u);
 }
 
-TEST_F(SshTransportTest, OutputBeyondTheCapIsDiscardedAndNoted) {
+// A command printing without end used to be read (and discarded) until its deadline, and
+// a cut-short output was parsed as if whole. Passing the limit is now a failure, at once.
+TEST_F(SshTransportTest, OutputBeyondTheLimitFailsTheCommandAtOnce) {
   SshTransport ssh(server_.ClientOptions());
-  CommandResult r = ssh.Run({"head", "-c", "6000000", "/dev/zero"}, seconds(10));
-  ASSERT_TRUE(r.completed) << r.error;
-  EXPECT_EQ(r.out.size(), 4u * 1024 * 1024);
-  EXPECT_TRUE(Contains(r.error, "output truncated")) << r.error;
+  auto start = Clock::now();
+  CommandResult r = ssh.Run({"cat", "/dev/zero"}, seconds(8));
+  EXPECT_LT(Clock::now() - start, seconds(4)) << "reading must stop at the limit";
+  EXPECT_FALSE(r.Ok());
+  EXPECT_FALSE(r.completed) << "a cut output must not be parsed as the command's answer";
+  EXPECT_TRUE(Contains(r.error, "4194304 bytes")) << r.error;
+  EXPECT_LE(r.out.size(), 4u * 1024 * 1024);
+  CommandResult next = ssh.Run({"echo", "ok"}, kCommandTimeout);
+  EXPECT_TRUE(next.Ok()) << "the next command gets a fresh session: " << next.Describe();
 }
 
 TEST_F(SshTransportTest, CommandKilledBySignalReports128PlusSignal) {
