@@ -3,7 +3,9 @@
 #   1. installs the Debian packages (scripts/install-deps.sh),
 #   2. builds with -Werror and runs the whole suite, unit and integration (real sshd,
 #      HAProxy, Prometheus, conntrackd, ... on loopback and in test namespaces),
-#   3. builds again with ASan + UBSan and runs the unit tests under the sanitizers.
+#   3. builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded
+#      time from its seed corpus (scripts/fuzz.sh),
+#   4. builds again with ASan + UBSan and runs the unit tests under the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,9 @@ if [[ ${CI:-} == true ]] && ip netns list | grep -q '^co-'; then
   ./lab/lab.sh down
 fi
 ctest --test-dir "$build" -L integration --output-on-failure --timeout 300
+
+# Every parser of outside input, fuzzed from its seeds: about 10 s a target in CI.
+./scripts/fuzz.sh 10
 
 cmake -S . -B "$sanitize" -DCUTOVER_WERROR=ON -DCUTOVER_SANITIZE=ON \
   -DCUTOVER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug

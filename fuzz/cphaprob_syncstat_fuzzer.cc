@@ -1,0 +1,11 @@
+// `cphaprob syncstat` as a gateway prints it.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "plugins/checkpoint/checkpoint_parsers.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  cutover::ParseCphaprobSyncstat(std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}

@@ -1,0 +1,11 @@
+// The VRRP state file a keepalived notify script writes on the member.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "plugins/linux_fw/linux_fw_parsers.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  cutover::ParseKeepalivedState(std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
