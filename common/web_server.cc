@@ -298,10 +298,14 @@ class BodyWatchdog {
       }
       auto next = std::find_if(reads_.begin(), reads_.end(),
                                [](const auto& entry) { return !entry.second.expired; });
-      if (next == reads_.end())
+      if (next == reads_.end()) {
         wake_.wait(lock);
-      else
-        wake_.wait_until(lock, next->first);
+      } else {
+        // A copy: the entry may be unwatched (erased) while this thread waits, and
+        // wait_until reads its deadline again on waking.
+        const Clock::time_point wake_at = next->first;
+        wake_.wait_until(lock, wake_at);
+      }
     }
   }
 
