@@ -227,6 +227,7 @@ void Engine::Apply(const JournalRecord& r) {
       step->finished_at = FromMillis(r.at_ms);
       return;
     case RecordType::kRollbackStarted:
+      if (IsFinished(st.state)) return;
       ForgetUnstartedSteps(st);
       st.state = RunState::kRollingBack;
       st.reason = r.detail;
@@ -456,7 +457,8 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
       st.current_step = i + 1;
       return;
     case StepState::kFailed:
-      // Found failed after a restart, before its rollback or finish was journaled.
+      // Found failed after a restart or a pause, before its rollback or finish was
+      // journaled: the plan's policy applies now.
       FailStep(run, step.error, false);
       return;
     case StepState::kCompensating:
@@ -722,6 +724,7 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
       return;
     }
   }
+  if (st.state != RunState::kRunning || stopping_) return;
   StepStatus& step = st.steps[i];
   if (!GatesAt(spec.gates, GateStage::kAfter).empty()) {
     step.state = StepState::kVerifying;
@@ -734,11 +737,16 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
 void Engine::FailStep(Run& run, const std::string& why, bool timed_out, bool force_rollback) {
   RunStatus& st = run.status;
   const Plan& plan = *run.plan;
+  // An operator's abort or pause may have come while the failing action was in flight:
+  // an aborted run compensates nothing, and a paused one does nothing until resumed (the
+  // failed step is kept and its rollback policy applies then).
+  if (IsFinished(st.state)) return;
   const std::string& step = st.steps[st.current_step].name;
   std::string error;
   if (st.steps[st.current_step].state != StepState::kFailed &&
       !Record({.type = RecordType::kStepFailed, .run = st.id, .step = step, .detail = why}, &error))
     return;
+  if (st.state == RunState::kPaused) return;
   bool roll_back =
       force_rollback || (timed_out ? plan.rollback.on_timeout : plan.rollback.on_gate_failure);
   if (roll_back) {
@@ -845,10 +853,14 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
       }
     }
   }
+  if (st.state != RunState::kRollingBack) return;  // aborted while compensating
   Record({.type = RecordType::kStepCompensated, .run = st.id, .step = spec.name}, &error, &lock);
 }
 
 void Engine::Finish(Run& run, RunState state, const std::string& why) {
+  // A compensation that failed after an operator's abort does not turn the abort into a
+  // failure: the run ended when the operator said so.
+  if (IsFinished(run.status.state)) return;
   std::string error;
   if (Record({.type = RecordType::kRunFinished,
               .run = run.status.id,

@@ -22,9 +22,13 @@ class FakeDriver : public Driver {
   }
 
   ActionResult Perform(const ActionRequest& request) override {
-    std::lock_guard lock(state_->mutex);
-    state_->performed.push_back(request);
-    return ActionResult::Success("done");
+    std::function<ActionResult(const ActionRequest&)> perform;
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->performed.push_back(request);
+      perform = state_->perform;
+    }
+    return perform ? perform(request) : ActionResult::Success("done");
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -18,6 +19,9 @@ struct FakeMemberState {
   MemberStatus status;
   std::chrono::milliseconds probe_delay{0};
   std::vector<ActionRequest> performed;
+  // When set, Perform records the request and then returns what this returns, called
+  // without the mutex held: a test can hold an action in flight and choose its outcome.
+  std::function<ActionResult(const ActionRequest&)> perform;
   std::atomic<int> probes{0};
 };
 

@@ -4,6 +4,10 @@
 // tests/actions/api/ drives the real daemon with real Prometheus and Alertmanager.
 #include "actions/engine/engine.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -343,6 +347,82 @@ TEST_F(EngineTest, APausedRunRollsBackOnlyWhenResumed) {
   ASSERT_EQ(engine_->Resume(run.run, "bob").status, 200);
   ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
   EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect", "connect"));
+}
+
+// fw2's set_priority (step two of kThreeSteps) is held in flight until the test lets it
+// fail: what an operator's abort or pause meets when a slow action then goes wrong.
+class HeldAction {
+ public:
+  explicit HeldAction(testing::FakeMemberState& state) : state_(state) {
+    std::lock_guard lock(state.mutex);
+    state.perform = [this](const ActionRequest&) {
+      std::unique_lock held(mutex_);
+      entered_ = true;
+      changed_.notify_all();
+      changed_.wait(held, [&] { return released_; });
+      return ActionResult::Failure("set_priority: the platform refused the change");
+    };
+  }
+  ~HeldAction() {
+    std::lock_guard lock(state_.mutex);
+    state_.perform = nullptr;
+  }
+  bool WaitUntilInFlight() {
+    std::unique_lock held(mutex_);
+    return changed_.wait_for(held, seconds(5), [&] { return entered_; });
+  }
+  void Fail() {
+    std::lock_guard held(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  testing::FakeMemberState& state_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false, released_ = false;
+};
+
+TEST_F(EngineTest, AnAbortWhileAnActionIsInFlightStaysAnAbortWhenTheActionThenFails) {
+  LoadPlan(kThreeSteps);
+  HeldAction held(*states_["fw2"]);
+  StartEngine();
+  EngineReply run = engine_->StartRun("three-steps", "alice");
+  ASSERT_TRUE(held.WaitUntilInFlight());
+  ASSERT_EQ(engine_->Abort(run.run, "bob").status, 200);
+  held.Fail();
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[1].members_in_flight.empty(); }, seconds(5)))
+      << "the failed action's outcome is journaled";
+  std::this_thread::sleep_for(milliseconds(200));  // what a wrong rollback would need
+  RunStatus st = Status(run.run);
+  EXPECT_EQ(st.state, RunState::kAborted);
+  EXPECT_THAT(st.reason, HasSubstr("aborted by bob"));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect")) << "an aborted run compensates nothing";
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority"));
+}
+
+TEST_F(EngineTest, APauseWhileAnActionIsInFlightHoldsItsFailureUntilResumed) {
+  LoadPlan(kThreeSteps);
+  HeldAction held(*states_["fw2"]);
+  StartEngine();
+  EngineReply run = engine_->StartRun("three-steps", "alice");
+  ASSERT_TRUE(held.WaitUntilInFlight());
+  ASSERT_EQ(engine_->Pause(run.run, "bob").status, 200);
+  held.Fail();
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[1].state == StepState::kFailed; }, seconds(5)));
+  std::this_thread::sleep_for(milliseconds(200));  // what a wrong rollback would need
+  RunStatus paused = Status(run.run);
+  EXPECT_EQ(paused.state, RunState::kPaused) << paused.reason;
+  EXPECT_THAT(paused.steps[1].error, HasSubstr("the platform refused the change"));
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect")) << "a paused run does nothing";
+
+  ASSERT_EQ(engine_->Resume(run.run, "bob").status, 200);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack)) << Status(run.run).reason;
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect", "connect"))
+      << "resumed, the failed step's rollback policy applies";
 }
 
 TEST_F(EngineTest, AStepPastItsTimeoutRollsBack) {
