@@ -4,12 +4,12 @@
 // tests/actions/api/ drives the real daemon with real Prometheus and Alertmanager.
 #include "actions/engine/engine.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "actions/plan/plan_loader.h"
 #include "tests/support/fake_driver.h"
@@ -392,8 +392,8 @@ TEST_F(EngineTest, AnAbortWhileAnActionIsInFlightStaysAnAbortWhenTheActionThenFa
   ASSERT_TRUE(held.WaitUntilInFlight());
   ASSERT_EQ(engine_->Abort(run.run, "bob").status, 200);
   held.Fail();
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Status(run.run).steps[1].members_in_flight.empty(); }, seconds(5)))
+  ASSERT_TRUE(testing::WaitUntil([&] { return Status(run.run).steps[1].members_in_flight.empty(); },
+                                 seconds(5)))
       << "the failed action's outcome is journaled";
   std::this_thread::sleep_for(milliseconds(200));  // what a wrong rollback would need
   RunStatus st = Status(run.run);
