@@ -145,12 +145,19 @@ int Main(int argc, char** argv) {
   PrepareDaemonSignals();
 
   Duration query_timeout = *timeout;
-  Engine engine(std::move(plans), members, *opened.journal,
-                [prometheus_url, query_timeout, prometheus_max_answer] {
-                  auto client = std::make_shared<PrometheusClient>(prometheus_url, query_timeout,
-                                                                   prometheus_max_answer);
-                  return [client](const std::string& promql) { return client->Query(promql); };
-                });
+  EngineOptions options;
+  // A run's plan is the loaded file read again with the run's parameters.
+  options.instantiate = [&loaded, &registry](const Plan& plan, const ParamValues& params) {
+    return InstantiatePlan(plan, params, loaded.config, registry);
+  };
+  Engine engine(
+      std::move(plans), members, *opened.journal,
+      [prometheus_url, query_timeout, prometheus_max_answer] {
+        auto client = std::make_shared<PrometheusClient>(prometheus_url, query_timeout,
+                                                         prometheus_max_answer);
+        return [client](const std::string& promql) { return client->Query(promql); };
+      },
+      options);
   if (std::string error = engine.Replay(opened.records); !error.empty()) {
     std::fprintf(stderr, "%s: %s\n", journal_file.c_str(), error.c_str());
     return 1;

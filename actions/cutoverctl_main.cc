@@ -1,6 +1,8 @@
 // cutoverctl: the operator's command line for cutover-actions.
-//   status [RUN] [--json], start PLAN, approve RUN [STEP], pause RUN, resume RUN,
-//   abort RUN, rollback RUN, check PLAN... (local validation, no daemon needed)
+//   status [RUN] [--json], start PLAN [--param NAME=VALUE]...,
+//   dry-run PLAN [--param NAME=VALUE]..., approve RUN [STEP],
+//   pause RUN, resume RUN, abort RUN, rollback RUN,
+//   check PLAN... [--param NAME=VALUE]... (local validation, no daemon needed)
 // Exit codes: 0 done; 1 the daemon refused (4xx) or a plan has errors; 2 wrong usage;
 // 3 the daemon could not be reached or failed (5xx).
 #include <rapidjson/document.h>
@@ -94,9 +96,23 @@ void PrintStatusTable(const rapidjson::Document& doc) {
   for (const auto& run : runs) {
     const auto& steps = run["steps"].GetArray();
     std::size_t current = run["current_step"].GetUint64();
+    std::string clusters = Str(run, "cluster");
+    if (run.HasMember("clusters") && run["clusters"].IsArray() && run["clusters"].Size() > 0) {
+      clusters.clear();
+      for (const auto& c : run["clusters"].GetArray())
+        if (c.IsString()) clusters += (clusters.empty() ? "" : ",") + std::string(c.GetString());
+    }
     std::printf("run %s  plan %s  cluster %s  state %s%s\n", Str(run, "id").c_str(),
-                Str(run, "plan").c_str(), Str(run, "cluster").c_str(), Str(run, "state").c_str(),
+                Str(run, "plan").c_str(), clusters.c_str(), Str(run, "state").c_str(),
                 run["blocked"].GetBool() ? " (blocked)" : "");
+    if (run.HasMember("params") && run["params"].IsObject() && run["params"].MemberCount() > 0) {
+      std::string params;
+      for (const auto& p : run["params"].GetObject())
+        if (p.value.IsString())
+          params += (params.empty() ? "" : " ") + std::string(p.name.GetString()) + "=" +
+                    p.value.GetString();
+      std::printf("  params: %s\n", params.c_str());
+    }
     if (!Str(run, "reason").empty()) std::printf("  why: %s\n", Str(run, "reason").c_str());
     if (!Str(run, "warning").empty() && !run.HasMember("finished_at"))
       std::printf("  warning: %s\n", Str(run, "warning").c_str());
@@ -121,6 +137,41 @@ std::string ReadToken(const std::string& file) {
   return std::string(Trim(text.str()));
 }
 
+// --param NAME=VALUE, repeatable; false with *error naming the bad one.
+bool ParseParams(const std::vector<std::string>& given, ParamValues* out, std::string* error) {
+  for (const std::string& item : given) {
+    std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *error = "--param " + item + ": write NAME=VALUE, e.g. --param new_version=R81.20";
+      return false;
+    }
+    std::string name = item.substr(0, eq);
+    if (out->count(name)) {
+      *error = "--param " + name + " is given twice; give each parameter once";
+      return false;
+    }
+    (*out)[name] = item.substr(eq + 1);
+  }
+  return true;
+}
+
+std::string ParamsJson(const ParamValues& params) {
+  std::string body = "{";
+  for (const auto& [name, value] : params)
+    body += (body.size() > 1 ? "," : "") + JsonString(name) + ":" + JsonString(value);
+  return body + "}";
+}
+
+std::string DescribeParams(const Plan& plan) {
+  std::string text;
+  for (const ParamSpec& p : plan.params) {
+    text += "\n  --param " + p.name + "=" + std::string(ParamTypeName(p.type)) +
+            (p.default_value ? " (default " + *p.default_value + ")" : " (required)");
+    if (!p.help.empty()) text += ": " + p.help;
+  }
+  return text;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"cutoverctl: operate cutover-actions runs"};
   app.require_subcommand(1);
@@ -134,13 +185,21 @@ int Main(int argc, char** argv) {
                  "File holding the bearer token (env CUTOVER_TOKEN_FILE)");
 
   std::string run, step, plan, config_file = "cutover.yml";
-  std::vector<std::string> plan_files;
+  std::vector<std::string> plan_files, param_items;
   bool json = false;
   auto* status = app.add_subcommand("status", "Show runs, their steps and what they wait for");
   status->add_option("run", run, "Only this run");
   status->add_flag("--json", json, "Print the daemon's JSON");
   auto* start = app.add_subcommand("start", "Start a run of a plan");
   start->add_option("plan", plan, "Plan name")->required();
+  start->add_option("--param", param_items,
+                    "A parameter of the plan, NAME=VALUE (members: comma-separated); repeatable");
+  auto* dry_run = app.add_subcommand(
+      "dry-run",
+      "Rehearse a plan: what each step would run where, and what each gate reads now "
+      "(nothing is performed or journaled)");
+  dry_run->add_option("plan", plan, "Plan name")->required();
+  dry_run->add_option("--param", param_items, "A parameter of the plan, NAME=VALUE; repeatable");
   auto* approve = app.add_subcommand("approve", "Approve a step waiting for an operator");
   approve->add_option("run", run, "Run id")->required();
   approve->add_option("step", step, "Step name (the current step if omitted)");
@@ -153,6 +212,8 @@ int Main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate plans against the configuration (offline)");
   check->add_option("--config.file", config_file, "Clusters and members")->capture_default_str();
   check->add_option("plans", plan_files, "Plan files")->required();
+  check->add_option("--param", param_items,
+                    "Check the plans with this parameter value too, NAME=VALUE; repeatable");
 
   try {
     app.parse(argc, argv);
@@ -168,6 +229,11 @@ int Main(int argc, char** argv) {
     }
   }
 
+  ParamValues params;
+  if (std::string error; !ParseParams(param_items, &params, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return kUsage;
+  }
   if (check->parsed()) {
     DriverRegistry registry;
     RegisterBuiltinDrivers(registry);
@@ -179,13 +245,22 @@ int Main(int argc, char** argv) {
     int result = kOk;
     for (const auto& file : plan_files) {
       PlanLoadResult p = LoadPlanFile(file, loaded.config, registry);
+      // With --param, the plan is read again with the values, as a start would.
+      if (p.ok() && !params.empty()) p = InstantiatePlan(p.plan, params, loaded.config, registry);
       if (!p.ok()) {
         std::fputs(p.ErrorText().c_str(), stderr);
         result = kRefused;
-      } else {
-        std::printf("%s: OK, plan %s for cluster %s, %zu steps\n", file.c_str(),
-                    p.plan.name.c_str(), p.plan.cluster.c_str(), p.plan.steps.size());
+        continue;
       }
+      std::string clusters;
+      for (const std::string& c : p.plan.Clusters()) clusters += (clusters.empty() ? "" : ", ") + c;
+      std::printf("%s: OK, plan %s for cluster%s %s, %zu steps%s%s\n", file.c_str(),
+                  p.plan.name.c_str(), p.plan.Clusters().size() > 1 ? "s" : "", clusters.c_str(),
+                  p.plan.steps.size(),
+                  p.plan.params.empty()
+                      ? ""
+                      : (p.plan.complete ? "; parameters:" : "; a start must give parameters:"),
+                  DescribeParams(p.plan).c_str());
     }
     return result;
   }
@@ -206,8 +281,15 @@ int Main(int argc, char** argv) {
     return kOk;
   }
   if (start->parsed())
-    return Report(client.Call("POST", "/api/v1/runs", "{\"plan\":" + JsonString(plan) + "}"),
-                  client.url);
+    return Report(
+        client.Call("POST", "/api/v1/runs",
+                    "{\"plan\":" + JsonString(plan) + ",\"params\":" + ParamsJson(params) + "}"),
+        client.url);
+  if (dry_run->parsed())
+    return Report(
+        client.Call("POST", "/api/v1/dry-run",
+                    "{\"plan\":" + JsonString(plan) + ",\"params\":" + ParamsJson(params) + "}"),
+        client.url);
   if (approve->parsed()) {
     std::string body = "{\"run\":" + JsonString(run);
     if (!step.empty()) body += ",\"step\":" + JsonString(step);

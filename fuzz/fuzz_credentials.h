@@ -17,12 +17,11 @@ inline void WriteFuzzCredentials() {
     std::ofstream(std::string(kFuzzCredentials) + "/" + name) << "stand-in\n";
 }
 
-// An example configuration with its credential paths moved to the stand-ins and the
-// lab's @STATE@ placeholder (which lab.sh fills in) given a value.
+// An example configuration with its credential paths moved to the stand-ins (the lab's
+// key lives under /run/co-lab/state only while a lab is up).
 inline std::string WithFuzzCredentials(std::string yaml) {
-  const std::pair<std::string, std::string> moves[] = {
-      {"@STATE@/ssh", kFuzzCredentials}, {"/etc/cutover", kFuzzCredentials},
-      {"@STATE@", "/var/lib/cutover-lab"}};
+  const std::pair<std::string, std::string> moves[] = {{"/run/co-lab/state/ssh", kFuzzCredentials},
+                                                       {"/etc/cutover", kFuzzCredentials}};
   for (const auto& [from, to] : moves) {
     for (auto at = yaml.find(from); at != std::string::npos; at = yaml.find(from, at + to.size()))
       yaml.replace(at, from.size(), to);

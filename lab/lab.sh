@@ -87,7 +87,8 @@ parse_up_options() {
 }
 
 # What the lab is, for `down`, `status` and the drivers' configuration: sourceable
-# shell, kept in /run/co-lab/lab.env and $STATE_DIR/lab.env.
+# shell, kept in /run/co-lab/lab.env and $STATE_DIR/lab.env; and the state directory at
+# the fixed path /run/co-lab/state (a link, removed with /run/co-lab by teardown_lab).
 write_lab_record() {
   local member upper
   {
@@ -113,7 +114,10 @@ write_lab_record() {
   } >"$STATE_DIR/lab.env"
   mkdir -p "$LAB_RECORD_DIR"
   cp "$STATE_DIR/lab.env" "$LAB_RECORD_DIR/lab.env"
+  publish_state_dir
 }
+
+publish_state_dir() { ln -sfn "$STATE_DIR" "$LAB_STATE_LINK"; }
 
 load_lab_record() {
   [[ -f $LAB_RECORD_DIR/lab.env ]] || die "no lab is up (no $LAB_RECORD_DIR/lab.env); start one with lab.sh up"
@@ -161,7 +165,8 @@ cmd_up() {
   fi
   if [[ -n $(lab_namespaces) ]]; then
     if same_lab_is_up; then
-      log "the lab is already up (state in $STATE_DIR)"
+      publish_state_dir
+      log "the lab is already up (state in $STATE_DIR, also $LAB_STATE_LINK)"
       return 0
     fi
     if [[ -f $LAB_RECORD_DIR/lab.env ]]; then
@@ -185,7 +190,7 @@ cmd_up() {
     die "the routers did not converge on fw1 within 60 s ($SELECTION selection); see $STATE_DIR/*/frr.log or keepalived.out"
   trap - EXIT INT TERM
   log "up: $MEMBERS members, $SELECTION selection, fw1 active; converged $(($(now_ms) - started)) ms after start"
-  log "state, logs and SSH config in $STATE_DIR (source $STATE_DIR/lab.env)"
+  log "state, logs and SSH config in $STATE_DIR, also $LAB_STATE_LINK while the lab is up (source $STATE_DIR/lab.env)"
 }
 
 cmd_down() {

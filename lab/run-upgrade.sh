@@ -19,23 +19,42 @@
 #                      [--exec-at STEP CMD] [--stop-at-pause]
 #
 # Builds nothing: the binaries must exist in --build-dir (default: build/). Needs root,
-# prometheus, prometheus-alertmanager, curl and jq. Outputs in --work-dir: summary.json,
-# traffic.json (the traffic report), status.json (the run), timeline.svg, endpoints.env
-# and every daemon's log. --timeout bounds the run (default 15m; the summary then says
-# run_state "timeout" and names what the current step waits for). For tests and demos,
-# --exec-before-run runs a shell command once everything is up, just before the run
-# starts, --exec-during-soak once the soak step is under way, --exec-at once STEP has
-# been reached (left pending); all see the lab's lab.env and endpoints.env variables
-# (PROMETHEUS_URL, ALERTMANAGER_URL, ...). --stop-at-pause ends the watch when the run
-# pauses (summary run_state "paused"). osu: --lifetime is cutover-traffic's
-# --long-session-lifetime (default exp:10s: the OLD member drains in about a minute),
-# --drain-threshold the connections at which the OLD member counts as drained (0),
-# --drain-deadline and --drain-policy the cutover step's deadline (10m, wait).
+# prometheus, prometheus-alertmanager, curl and jq. The cluster configuration
+# (examples/lab/cutover.yml or cutover-loadshare.yml) and the plan are used as shipped;
+# the run's figures go to `cutoverctl start` as the plan's parameters. Outputs in
+# --work-dir: summary.json, traffic.json (the traffic report), status.json (the run),
+# timeline.svg, endpoints.env, every daemon's log and the lab's state (lab/). Each run
+# starts with an empty work directory: --work-dir must be new, empty or one an earlier
+# run made (it holds the marker .run-upgrade-work-dir; the run empties it, unless the
+# lab is still up with its state there, as --keep leaves it: then the run refuses). The
+# default, ${TMPDIR:-/tmp}/co-upgrade, is such a directory; when it is anything else,
+# the run uses a fresh ${TMPDIR:-/tmp}/co-upgrade.XXXXXX instead and says so. --keep
+# leaves the lab and the daemons running at the end (the operator's: stop them with the
+# kill and lab.sh down commands printed). A daemon that exits before the run starts ends
+# the script at once with the tail of its log. --timeout bounds the run (default 15m;
+# the summary then says run_state "timeout" and names what the current step waits for).
+# For tests and demos, --exec-before-run runs a shell command once everything is up,
+# just before the run starts, --exec-during-soak once the soak step is under way,
+# --exec-at once STEP has been reached (left pending); all see the lab's lab.env and
+# endpoints.env variables (PROMETHEUS_URL, ALERTMANAGER_URL, ...). --stop-at-pause ends
+# the watch when the run pauses (summary run_state "paused"). osu: --lifetime is
+# cutover-traffic's --long-session-lifetime (default exp:10s: the OLD member drains in
+# about a minute), --drain-threshold the connections at which the OLD member counts as
+# drained (0), --drain-deadline and --drain-policy the cutover step's deadline (10m,
+# wait).
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=$REPO_DIR/build
 WORK_DIR=${TMPDIR:-/tmp}/co-upgrade
+WORK_DIR_GIVEN=0
+# Written into every work directory this script prepares: a directory holding it is one
+# of ours, and the next run may empty it.
+readonly WORK_DIR_MARKER=.run-upgrade-work-dir
+# The lab's record and its state directory at a fixed path (lab/lab.sh up makes both):
+# examples/lab/*.yml name the lab's files under the link.
+readonly LAB_RECORD=/run/co-lab/lab.env
+readonly LAB_STATE_LINK=/run/co-lab/state
 SOAK=30s
 SESSIONS=1000
 RATE=20
@@ -89,7 +108,7 @@ parse_options() {
   while (($#)); do
     case $1 in
       --build-dir) BUILD_DIR=${2:?--build-dir needs a directory} && shift ;;
-      --work-dir) WORK_DIR=${2:?--work-dir needs a directory} && shift ;;
+      --work-dir) WORK_DIR=${2:?--work-dir needs a directory} WORK_DIR_GIVEN=1 && shift ;;
       --soak) SOAK=${2:?--soak needs a duration} && shift ;;
       --sessions) SESSIONS=${2:?--sessions needs a number} && shift ;;
       --rate) RATE=${2:?--rate needs a number} && shift ;;
@@ -134,8 +153,51 @@ parse_options() {
     lab/traffic/cutover-traffic; do
     [[ -x $BUILD_DIR/$tool ]] || die "$BUILD_DIR/$tool is missing; build first (cmake --build $BUILD_DIR)"
   done
+}
+
+# A work directory of an earlier run: a real directory of ours with the marker.
+ours() { [[ -d $1 && ! -L $1 && -O $1 && -f $1/$WORK_DIR_MARKER && ! -L $1/$WORK_DIR_MARKER ]]; }
+empty_dir() { [[ -d $1 && -z $(find "$1/" -mindepth 1 -maxdepth 1 -print -quit) ]]; }
+
+# Whether the recorded lab keeps its state inside the work directory and is still alive:
+# its owner (an earlier run) still runs, or it has none (left by --keep).
+live_lab_in_work_dir() {
+  local state pid start stat
+  [[ -f $LAB_RECORD ]] || return 1
+  state=$(sed -n 's/^LAB_STATE_DIR=//p' "$LAB_RECORD" | tail -n 1)
+  [[ $state == "$WORK_DIR" || $state == "$WORK_DIR"/* ]] || return 1
+  pid=$(sed -n 's/^LAB_OWNER_PID=//p' "$LAB_RECORD" | tail -n 1)
+  start=$(sed -n 's/^LAB_OWNER_START=//p' "$LAB_RECORD" | tail -n 1)
+  [[ -n $pid ]] || return 0
+  # The owner runs if its start time is the recorded one (lab.sh's test: a recycled PID
+  # does not count); field 22 of /proc/PID/stat, read after the command name.
+  [[ $pid =~ ^[0-9]+$ ]] && stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  [[ $(awk '{print $20}' <<<"${stat##*) }") == "$start" ]]
+}
+
+# Every run starts from an empty work directory, so nothing of an earlier run (its
+# journal, logs, the lab's state) is taken for this one's. Only a directory of ours is
+# emptied; a user's directory that holds anything else is refused.
+prepare_work_dir() {
+  # The default is a fixed name in a shared directory: used only when it is missing, or
+  # ours, or an empty directory of this user's (never through a link).
+  if ((!WORK_DIR_GIVEN)) && [[ -e $WORK_DIR || -L $WORK_DIR ]] && ! ours "$WORK_DIR" &&
+    ! { [[ ! -L $WORK_DIR && -O $WORK_DIR ]] && empty_dir "$WORK_DIR"; }; then
+    local default=$WORK_DIR
+    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/co-upgrade.XXXXXX")
+    log "$default is not a work directory of this script (a link, another user's or without $WORK_DIR_MARKER): using $WORK_DIR"
+  fi
   mkdir -p "$WORK_DIR"
-  WORK_DIR=$(cd "$WORK_DIR" && pwd)
+  WORK_DIR=$(cd "$WORK_DIR" && pwd -P)
+  if ours "$WORK_DIR"; then
+    ! live_lab_in_work_dir ||
+      die "the lab is still up with its state in $WORK_DIR (an earlier run with --keep?); stop its daemons and run $REPO_DIR/lab/lab.sh down first, or give another --work-dir"
+    find "$WORK_DIR" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
+  elif ! empty_dir "$WORK_DIR"; then
+    die "--work-dir $WORK_DIR is not empty and not a work directory of this script (no $WORK_DIR_MARKER): give a new or empty directory"
+  fi
+  printf 'A work directory of %s/lab/run-upgrade.sh: its next run into this directory empties it.\n' \
+    "$REPO_DIR" >"$WORK_DIR/$WORK_DIR_MARKER"
 }
 
 free_port() {
@@ -148,11 +210,30 @@ free_port() {
 }
 
 PIDS=()
+NAMES=()
+PROGRAMS=()
 start() {
-  local name=$1
+  local name=$1 program
   shift
   "$@" >"$WORK_DIR/$name.log" 2>&1 &
   PIDS+=($!)
+  NAMES+=("$name")
+  program=$1
+  [[ $1 != ip ]] || program=$5 # ip netns exec NS PROGRAM ...
+  PROGRAMS+=("${program##*/}")
+}
+
+# Every daemon started so far must still run: one that exited (a configuration or plan
+# it refused, a port taken) ends the script at once, with its own last words.
+check_daemons() {
+  local i status
+  for i in "${!PIDS[@]}"; do
+    ! kill -0 "${PIDS[i]}" 2>/dev/null || continue
+    status=0
+    wait "${PIDS[i]}" 2>/dev/null || status=$?
+    die "${PROGRAMS[i]} (${NAMES[i]}) exited with status $status during start-up; the end of $WORK_DIR/${NAMES[i]}.log:
+$(tail -n 15 "$WORK_DIR/${NAMES[i]}.log" 2>/dev/null | sed 's/^/  /')"
+  done
 }
 
 cleanup() {
@@ -172,7 +253,7 @@ wait_for() {
   local seconds=$1 what=$2
   shift 2
   local deadline=$((SECONDS + seconds))
-  until "$@"; do
+  until check_daemons && "$@"; do
     ((SECONDS < deadline)) || die "timed out after ${seconds}s waiting for $what (logs in $WORK_DIR)"
     sleep 0.5
   done
@@ -207,17 +288,33 @@ start_lab() {
   log "lab up (state in $STATE_DIR)"
 }
 
+# The plan's parameters for this run (cutoverctl start PLAN --param NAME=VALUE ...).
+plan_params() {
+  case $SCENARIO in
+    bgp-pair)
+      # The soak lasts SOAK_SECONDS samples of 1 s; its step's timeout leaves 2m above it.
+      PLAN_PARAMS=(lab_sh="$REPO_DIR/lab/lab.sh" old_version="$OLD_VERSION" new_version="$NEW_VERSION"
+        soak_samples="$SOAK_SECONDS" soak_timeout="$((SOAK_SECONDS + 120))s")
+      ;;
+    osu)
+      # The lab's OLD member (keeps the service) and first NEW member.
+      PLAN_PARAMS=(new_version="$NEW_VERSION" old=fw1 first_new=fw2
+        connection_ceiling="$CONNECTION_CEILING" drain_deadline="$DRAIN_DEADLINE"
+        drain_policy="$DRAIN_POLICY")
+      ;;
+  esac
+}
+
 write_configs() {
   local conf=$WORK_DIR/conf
   mkdir -p "$conf"
-  sed "s#@STATE@#$STATE_DIR#g" "$REPO_DIR/examples/lab/$CLUSTER_FILE" >"$conf/cutover.yml"
-  mkdir -p "$conf/plans"
-  sed -e "s#@LAB_SH@#$REPO_DIR/lab/lab.sh#g" -e "s#@OLD_VERSION@#$OLD_VERSION#g" \
-    -e "s#@NEW_VERSION@#$NEW_VERSION#g" -e "s#@SOAK_SAMPLES@#$SOAK_SECONDS#g" \
-    -e "s#@SOAK_TIMEOUT@#$((SOAK_SECONDS + 120))s#g" \
-    -e "s#@CONNECTION_CEILING@#$CONNECTION_CEILING#g" -e "s#@DRAIN_DEADLINE@#$DRAIN_DEADLINE#g" \
-    -e "s#@DRAIN_POLICY@#$DRAIN_POLICY#g" \
-    "$REPO_DIR/examples/plans/$PLAN.yml" >"$conf/plans/$PLAN.yml"
+  # Both as shipped: the configuration names the lab's files under the link lab.sh up
+  # made (/run/co-lab/state), the plan takes this run's figures as parameters.
+  CONFIG_FILE=$REPO_DIR/examples/lab/$CLUSTER_FILE
+  PLAN_FILE=$REPO_DIR/examples/plans/$PLAN.yml
+  [[ $(readlink -f "$LAB_STATE_LINK") == "$(readlink -f "$STATE_DIR")" ]] ||
+    die "$LAB_STATE_LINK does not lead to this lab's state directory $STATE_DIR ($CONFIG_FILE names the lab's files under it)"
+  plan_params
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$conf/actions.token"
   chmod 600 "$conf/actions.token"
   # The drained threshold of this run, and a drain that counts as complete after 5 s at
@@ -251,10 +348,10 @@ scrape_configs:
   - job_name: cutover-traffic
     static_configs: [{targets: ['$METRICS_CLIENT_ADDR:$TRAFFIC_PORT'], labels: {ha_cluster: $CLUSTER}}]
 EOF
-  # One probe must fit in the exporter's scrape.
-  sed -i 's#^  probe_timeout: .*#  probe_timeout: 1800ms#' "$conf/cutover.yml"
-  "$BUILD_DIR/actions/cutoverctl" check --config.file="$conf/cutover.yml" "$conf/plans/$PLAN.yml" >/dev/null ||
-    die "the plan does not load: $("$BUILD_DIR/actions/cutoverctl" check --config.file="$conf/cutover.yml" "$conf/plans/$PLAN.yml" 2>&1)"
+  # cutover-actions' own check of the configuration and the plan, before anything starts.
+  local checked
+  checked=$("$BUILD_DIR/actions/cutover-actions" --check-config --config.file="$CONFIG_FILE" \
+    --plan.file="$PLAN_FILE" 2>&1) || die "the configuration or the plan does not load: $checked"
 }
 
 traffic_ready() {
@@ -297,10 +394,10 @@ monitoring_ready() {
 
 start_monitoring() {
   local conf=$WORK_DIR/conf
-  start exporter "$BUILD_DIR/exporter/cutover-exporter" --config.file="$conf/cutover.yml" \
+  start exporter "$BUILD_DIR/exporter/cutover-exporter" --config.file="$CONFIG_FILE" \
     --web.listen-address="127.0.0.1:$EXPORTER_PORT"
-  start actions "$BUILD_DIR/actions/cutover-actions" --config.file="$conf/cutover.yml" \
-    --plan.file="$conf/plans" --journal.file="$WORK_DIR/actions.journal" \
+  start actions "$BUILD_DIR/actions/cutover-actions" --config.file="$CONFIG_FILE" \
+    --plan.file="$PLAN_FILE" --journal.file="$WORK_DIR/actions.journal" \
     --prometheus.url="$PROM_URL" --web.listen-address="127.0.0.1:$ACTIONS_PORT" \
     --web.auth-token-file="$conf/actions.token"
   start alertmanager prometheus-alertmanager --config.file="$conf/alertmanager.yml" \
@@ -349,8 +446,10 @@ progress_line() {
 }
 
 run_plan() {
-  local out started last_print=0 state line previous=
-  out=$(ctl start "$PLAN") || die "cutoverctl start $PLAN failed: $out"
+  local out started last_print=0 state line param args=() previous=
+  for param in "${PLAN_PARAMS[@]}"; do args+=(--param "$param"); done
+  log "starting $PLAN with ${PLAN_PARAMS[*]}"
+  out=$(ctl start "$PLAN" "${args[@]}" 2>&1) || die "cutoverctl start $PLAN failed: $out"
   RUN_ID=$(grep -oE "$PLAN-[0-9TZ]+" <<<"$out" | head -n 1)
   [[ -n $RUN_ID ]] || RUN_ID=$(ctl status --json | jq -r '.runs[0].id')
   log "started run $RUN_ID"
@@ -542,7 +641,7 @@ main() {
   LAB_STARTED=0
   trap cleanup EXIT
   trap 'log "interrupted"; exit 130' INT TERM
-  rm -rf "${WORK_DIR:?}"/{prometheus,alertmanager,actions.journal,traffic.json,status.json,summary.json,timeline.svg}
+  prepare_work_dir
   EXPORTER_PORT=$(free_port)
   ACTIONS_PORT=$(free_port)
   ALERTMANAGER_PORT=$(free_port)

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <charconv>
 #include <chrono>
 
 #include "common/build_info.h"
@@ -41,12 +42,42 @@ HttpResponse Reply(const EngineReply& reply) {
                                                       reply.message, reply.run));
 }
 
-// Reads {"key": "string", ...}; false with *error naming the field when it is not so.
-// Operator input: nesting is bounded, and invalid UTF-8, NUL and repeated keys are refused
-// before anything reaches the engine or the journal.
+// A plan parameter's value in a start body: a string, a number, or a list of strings (a
+// members parameter), as text the plan loader checks by the parameter's type.
+bool ReadParamValue(const rapidjson::Value& value, std::string* out) {
+  if (value.IsString()) {
+    out->assign(value.GetString(), value.GetStringLength());
+    return true;
+  }
+  if (value.IsInt64()) {
+    *out = std::to_string(value.GetInt64());
+    return true;
+  }
+  if (value.IsDouble()) {
+    char buffer[64];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value.GetDouble());
+    if (ec != std::errc()) return false;
+    out->assign(buffer, end);
+    return true;
+  }
+  if (value.IsArray()) {
+    out->clear();
+    for (const auto& item : value.GetArray()) {
+      if (!item.IsString()) return false;
+      *out += (out->empty() ? "" : ",") + std::string(item.GetString(), item.GetStringLength());
+    }
+    return true;
+  }
+  return false;
+}
+
+// Reads {"key": "string", ...} (with `params`, also its "params" object); false with
+// *error naming the field when it is not so. Operator input: nesting is bounded, and
+// invalid UTF-8, NUL and repeated keys are refused before anything reaches the engine or
+// the journal.
 bool ReadFields(const std::string& body, const std::vector<std::string>& required,
                 const std::vector<std::string>& optional, std::map<std::string, std::string>* out,
-                std::string* error) {
+                std::string* error, std::map<std::string, std::string>* params = nullptr) {
   std::string example = "{";
   for (const auto& r : required)
     example += (example.size() > 1 ? ", " : "") + ("\"" + r + "\": \"...\"");
@@ -63,6 +94,23 @@ bool ReadFields(const std::string& body, const std::vector<std::string>& require
   }
   for (const auto& member : doc.GetObject()) {
     std::string name(member.name.GetString(), member.name.GetStringLength());
+    if (params != nullptr && name == "params") {
+      if (!member.value.IsObject()) {
+        *error =
+            "field \"params\" must be an object of parameter names to values, e.g. "
+            "{\"new_version\": \"R81.20\", \"old\": \"fw1\"}";
+        return false;
+      }
+      for (const auto& p : member.value.GetObject()) {
+        std::string param(p.name.GetString(), p.name.GetStringLength());
+        if (!ReadParamValue(p.value, &(*params)[param])) {
+          *error = "parameter \"" + param +
+                   "\" must be a string, a number or a list of strings (members)";
+          return false;
+        }
+      }
+      continue;
+    }
     bool known = std::count(required.begin(), required.end(), name) ||
                  std::count(optional.begin(), optional.end(), name);
     if (!known) {
@@ -154,6 +202,8 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options)
                  }));
   server_.Handle("POST", "/api/v1/runs",
                  guarded([this](const HttpRequest& r) { return StartRun(r); }));
+  server_.Handle("POST", "/api/v1/dry-run",
+                 guarded([this](const HttpRequest& r) { return DryRun(r); }));
   for (const char* verb : {"approve", "pause", "resume", "abort", "rollback"}) {
     std::string v = verb;
     server_.Handle("POST", "/api/v1/runs/" + v,
@@ -225,10 +275,22 @@ HttpResponse ApiServer::Webhook(const HttpRequest& request) {
 HttpResponse ApiServer::StartRun(const HttpRequest& request) {
   std::map<std::string, std::string> fields;
   std::string error;
-  if (!ReadFields(request.body, {"plan"}, {"by"}, &fields, &error)) return Error(400, error);
+  std::map<std::string, std::string> params;
+  if (!ReadFields(request.body, {"plan"}, {"by"}, &fields, &error, &params))
+    return Error(400, error);
   std::string by = fields.count("by") ? fields["by"] : "operator at " + request.remote_address;
-  EngineReply reply = engine_.StartRun(fields["plan"], by);
+  EngineReply reply = engine_.StartRun(fields["plan"], params, by);
   api_requests_.Add({{"command", "start"}, {"status", std::to_string(reply.status)}}).Increment();
+  return Reply(reply);
+}
+
+HttpResponse ApiServer::DryRun(const HttpRequest& request) {
+  std::map<std::string, std::string> fields;
+  std::string error;
+  std::map<std::string, std::string> params;
+  if (!ReadFields(request.body, {"plan"}, {}, &fields, &error, &params)) return Error(400, error);
+  EngineReply reply = engine_.DryRun(fields["plan"], params);
+  api_requests_.Add({{"command", "dry-run"}, {"status", std::to_string(reply.status)}}).Increment();
   return Reply(reply);
 }
 
@@ -274,7 +336,8 @@ HttpResponse ApiServer::LandingPage() const {
   }
   html +=
       "</p>\n<p>API: POST /api/v1/alertmanager (Alertmanager webhook), GET /api/v1/runs, "
-      "POST /api/v1/runs, POST /api/v1/runs/{approve,pause,resume,abort,rollback}</p>\n"
+      "POST /api/v1/runs, POST /api/v1/runs/{approve,pause,resume,abort,rollback}, POST "
+      "/api/v1/dry-run</p>\n"
       "</body></html>\n";
   return HttpResponse::Html(html);
 }

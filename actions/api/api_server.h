@@ -39,6 +39,7 @@ class ApiServer {
   HttpResponse Webhook(const HttpRequest& request);
   HttpResponse Command(const HttpRequest& request, const std::string& verb);
   HttpResponse StartRun(const HttpRequest& request);
+  HttpResponse DryRun(const HttpRequest& request);
   HttpResponse Metrics() const;
   HttpResponse LandingPage() const;
 

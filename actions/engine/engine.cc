@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <ctime>
 
+#include "actions/engine/step_decision.h"
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace cutover {
 
@@ -15,16 +17,13 @@ struct Engine::GateProgress {
   GateVerdict verdict = GateVerdict::kPending;
 };
 
-struct Engine::Run {
-  RunStatus status;
-  const Plan* plan = nullptr;  // null when the plan is gone or changed since the run began
-  RunState paused_from = RunState::kRunning;
+// A run's journaled state (RunRecord) and what its worker keeps beside it.
+struct Engine::Run : RunRecord {
   // Gate progress of the current phase, keyed "<phase>|<gate>|<member>"; rebuilt by
   // measuring again after a restart, since passing samples must be fresh anyway.
   std::map<std::string, GateProgress> gates;
-  bool rollback_requested = false;
-  std::string rollback_by, rollback_why;
-  QueryFunction query;  // the worker's own (a PrometheusClient belongs to one thread)
+  std::uint64_t gates_epoch = 0;  // the RunRecord::gate_epoch `gates` belongs to
+  QueryFunction query;            // the worker's own (a PrometheusClient belongs to one thread)
   // In-flight re-check after a restart: not before then.
   std::optional<std::chrono::steady_clock::time_point> recheck_from;
   std::thread worker;
@@ -34,35 +33,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Who triggered a step that proceeds at its deadline (journal field "by").
-constexpr char kDeadlineTrigger[] = "deadline";
-
-std::chrono::system_clock::time_point FromMillis(std::int64_t ms) {
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
-}
-
 std::vector<GateSpec> GatesAt(const std::vector<GateSpec>& gates, GateStage stage) {
   std::vector<GateSpec> out;
   for (const GateSpec& g : gates)
     if (g.stage == stage) out.push_back(g);
   return out;
-}
-
-// A step that was waiting or gating but never acted goes back to pending when its run
-// rolls back or ends: it will not run, and its "waiting for ..." would mislead.
-void ForgetUnstartedSteps(RunStatus& st) {
-  for (StepStatus& step : st.steps) {
-    bool waiting = step.state == StepState::kWaitingTrigger || step.state == StepState::kGating;
-    if (waiting && step.members_done.empty() && step.members_in_flight.empty()) {
-      step.state = StepState::kPending;
-      step.waiting_for.clear();
-    }
-  }
-}
-
-std::string ClusterOf(const AlertmanagerAlert& alert) {
-  std::string cluster = alert.Label("ha_cluster");
-  return cluster.empty() ? alert.Label("cluster") : cluster;
 }
 
 }  // namespace
@@ -73,7 +48,9 @@ Engine::Engine(std::vector<Plan> plans, MemberSet& members, Journal& journal,
       members_(members),
       journal_(journal),
       queries_(std::move(queries)),
-      options_(options) {}
+      options_(options) {
+  state_.new_run = [] { return std::make_unique<Run>(); };
+}
 
 Engine::~Engine() { Stop(); }
 
@@ -83,16 +60,77 @@ const Plan* Engine::FindPlan(const std::string& name) const {
   return nullptr;
 }
 
-Engine::Run* Engine::FindRun(const std::string& id) {
-  for (auto& run : runs_)
-    if (run->status.id == id) return run.get();
-  return nullptr;
-}
+// Every RunRecord in state_ is made by state_.new_run, which makes Runs.
+Engine::Run* Engine::FindRun(const std::string& id) { return static_cast<Run*>(state_.Find(id)); }
 
 Engine::Run* Engine::ActiveRunOf(const std::string& cluster) {
-  for (auto& run : runs_)
-    if (run->status.cluster == cluster && !IsFinished(run->status.state)) return run.get();
-  return nullptr;
+  return static_cast<Run*>(state_.Holding(cluster));
+}
+
+std::map<std::string, Engine::GateProgress>& Engine::GatesOf(Run& run) {
+  if (run.gates_epoch != run.gate_epoch) {
+    run.gates.clear();
+    run.gates_epoch = run.gate_epoch;
+  }
+  return run.gates;
+}
+
+PlanLoadResult Engine::Instantiate(const Plan& plan, const ParamValues& params) const {
+  if (options_.instantiate) return options_.instantiate(plan, params);
+  PlanLoadResult result;
+  result.plan = plan;
+  if (!params.empty() || !plan.complete)
+    result.errors.push_back({plan.file, 0, "this engine cannot read plans with parameters"});
+  return result;
+}
+
+std::string Engine::FiringFor(const Run& run, const std::vector<std::string>& alertnames) const {
+  return state_.alerts.FirstFiring(run.status.clusters, alertnames);
+}
+
+bool Engine::ActOnFiringAlerts(Run& run, std::unique_lock<std::mutex>& lock) {
+  if (run.plan == nullptr) return false;
+  RunStatus& st = run.status;
+  std::string error;
+  // A rollback alert fires, whether it began before the run, while it was paused or was
+  // delivered again: the run rolls back as the plan says (a paused run once resumed).
+  if (st.state == RunState::kRunning || st.state == RunState::kPaused) {
+    std::string firing = FiringFor(run, run.plan->rollback.alerts);
+    if (!firing.empty() && st.state == RunState::kRunning) {
+      if (!Record({.type = RecordType::kRollbackStarted,
+                   .run = st.id,
+                   .by = "alert " + firing.substr(0, firing.find(' ')),
+                   .detail = "rolling back: alert " + firing + " fires"},
+                  &error, &lock))
+        WaitTick(lock);
+      return true;
+    }
+    if (!firing.empty() && !run.rollback_requested) {
+      if (!Record({.type = RecordType::kRollbackRequested,
+                   .run = st.id,
+                   .by = "alert " + firing.substr(0, firing.find(' ')),
+                   .detail = "alert " + firing + " fires"},
+                  &error, &lock))
+        WaitTick(lock);
+      return true;
+    }
+  }
+  if (st.state == RunState::kRunning) {
+    std::string firing = FiringFor(run, run.plan->pause_alerts);
+    if (!firing.empty()) {
+      if (!Record({.type = RecordType::kPaused,
+                   .run = st.id,
+                   .by = "alert " + firing.substr(0, firing.find(' ')),
+                   .detail = "paused by alert " + firing +
+                             ": nothing more is performed until it resolves and an operator "
+                             "has looked (cutoverctl resume " +
+                             st.id + ")"},
+                  &error, &lock))
+        WaitTick(lock);
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::string> Engine::PlanNames() const {
@@ -103,7 +141,7 @@ std::vector<std::string> Engine::PlanNames() const {
 
 bool Engine::Record(JournalRecord record, std::string* error,
                     std::unique_lock<std::mutex>* release) {
-  record.at_ms = NowMillis();
+  record.at_ms = NowMs();
   std::string encoded = EncodeRecord(record);
   // Workers let go of the engine while the record is synced, so webhooks and other runs
   // go on and concurrent records share one fsync (group commit).
@@ -120,155 +158,21 @@ bool Engine::Record(JournalRecord record, std::string* error,
 }
 
 void Engine::Apply(const JournalRecord& r) {
-  if (r.type == RecordType::kAlertReceived) {
-    deliveries_.insert(r.key);
-    firing_[{r.cluster, r.alertname}] = r.status == "firing";
-    if (r.detail.rfind("rollback", 0) == 0) {
-      if (Run* run = ActiveRunOf(r.cluster); run && run->status.state != RunState::kRollingBack) {
-        run->rollback_requested = true;
-        run->rollback_by = "alert " + r.alertname;
-        run->rollback_why = "alert " + r.alertname + " fired for ha_cluster=" + r.cluster;
-        // A paused run does nothing, rollback included, until an operator acts.
-        if (run->status.state == RunState::kPaused)
-          run->status.reason += "; " + run->rollback_why +
-                                ": it rolls back when resumed (or run cutoverctl rollback)";
-      }
-    }
-    if (r.detail.rfind("pause", 0) == 0) {
-      // The alert record itself is the journaled decision: replay pauses the same run.
-      if (Run* run = ActiveRunOf(r.cluster); run && run->status.state == RunState::kRunning) {
-        run->paused_from = run->status.state;
-        run->status.state = RunState::kPaused;
-        run->status.reason = "paused by alert " + r.alertname + " for ha_cluster=" + r.cluster +
-                             ": nothing more is performed until an operator has looked "
-                             "(cutoverctl resume " +
-                             run->status.id + ")";
-      }
-    }
-    return;
-  }
-  if (r.type == RecordType::kRunStarted) {
-    auto run = std::make_unique<Run>();
-    run->status.id = r.run;
-    run->status.plan = r.plan;
-    run->status.plan_digest = r.plan_digest;
-    run->status.cluster = r.cluster;
-    run->status.started_by = r.by;
-    run->status.started_at = FromMillis(r.at_ms);
-    const Plan* plan = FindPlan(r.plan);
-    if (plan != nullptr && plan->digest == r.plan_digest) {
-      run->plan = plan;
-      run->status.warning = plan->warning;
-      for (const StepSpec& spec : plan->steps) run->status.steps.push_back({.name = spec.name});
-    } else {
-      run->status.reason =
-          plan == nullptr
-              ? "plan '" + r.plan + "' is no longer loaded; abort this run"
-              : "plan '" + r.plan + "' changed since this run began; abort it and start anew";
-    }
-    runs_.push_back(std::move(run));
-    return;
-  }
-  Run* run = FindRun(r.run);
-  if (run == nullptr) return;  // a record of a run we never saw start: nothing to change
-  RunStatus& st = run->status;
-  auto step_index = [&]() -> std::optional<std::size_t> {
-    for (std::size_t i = 0; i < st.steps.size(); ++i)
-      if (st.steps[i].name == r.step) return i;
-    return std::nullopt;
-  };
-  auto index = step_index();
-  StepStatus* step = index ? &st.steps[*index] : nullptr;
-  switch (r.type) {
-    case RecordType::kTriggered:
-      if (!step) return;
-      step->waiting_for.clear();
-      step->triggered_by = r.by;
-      run->gates.clear();
-      if (r.by == kDeadlineTrigger) {
-        // Proceeding at the deadline: no gate holds it back any more.
-        step->state = StepState::kPerforming;
-        if (!step->triggered_at) step->triggered_at = FromMillis(r.at_ms);
-        step->note = r.detail;
-        return;
-      }
-      step->state = StepState::kGating;
-      step->triggered_at = FromMillis(r.at_ms);
-      return;
-    case RecordType::kGateMeasured:
-      if (!step || !r.measurement) return;
-      std::erase_if(step->last_measurements, [&](const Measurement& m) {
-        return m.gate == r.measurement->gate && m.member == r.measurement->member;
-      });
-      step->last_measurements.push_back(*r.measurement);
-      return;
-    case RecordType::kActionStarted:
-      if (!step) return;
-      step->state = StepState::kPerforming;
-      step->members_in_flight.insert(r.member);
-      return;
-    case RecordType::kActionFinished:
-      if (!step) return;
-      step->members_in_flight.erase(r.member);
-      if (r.ok) step->members_done.insert(r.member);
-      return;
-    case RecordType::kStepDone:
-      if (!step) return;
-      step->state = StepState::kDone;
-      step->finished_at = FromMillis(r.at_ms);
-      step->waiting_for.clear();
-      st.current_step = *index + 1;
-      run->gates.clear();
-      return;
-    case RecordType::kStepFailed:
-      if (!step) return;
-      step->state = StepState::kFailed;
-      step->error = r.detail;
-      step->finished_at = FromMillis(r.at_ms);
-      return;
-    case RecordType::kRollbackStarted:
-      if (IsFinished(st.state)) return;
-      ForgetUnstartedSteps(st);
-      st.state = RunState::kRollingBack;
-      st.reason = r.detail;
-      st.blocked = false;
-      run->rollback_requested = false;
-      run->gates.clear();
-      return;
-    case RecordType::kCompensationStarted:
-      if (step) step->state = StepState::kCompensating;
-      return;
-    case RecordType::kCompensationFinished:
-      if (step && r.ok) step->members_compensated.insert(r.member);
-      return;
-    case RecordType::kStepCompensated:
-      if (!step) return;
-      step->state = StepState::kCompensated;
-      step->waiting_for.clear();
-      run->gates.clear();
-      return;
-    case RecordType::kPaused:
-      if (st.state == RunState::kPaused) return;
-      run->paused_from = st.state;
-      st.state = RunState::kPaused;
-      st.reason = "paused by " + r.by;
-      return;
-    case RecordType::kResumed:
-      if (st.state != RunState::kPaused) return;
-      st.state = run->paused_from;
-      st.reason = "resumed by " + r.by;
-      return;
-    case RecordType::kRunFinished:
-      ForgetUnstartedSteps(st);
-      if (auto state = ParseRunState(r.state)) st.state = *state;
-      st.reason = r.detail;
-      st.blocked = false;
-      st.finished_at = FromMillis(r.at_ms);
-      return;
-    case RecordType::kRunStarted:
-    case RecordType::kAlertReceived:
-      return;
-  }
+  Reduce(state_, r, [this](const JournalRecord& started) {
+    const Plan* plan = FindPlan(started.plan);
+    if (plan == nullptr)
+      return ResolvedPlan{nullptr,
+                          "plan '" + started.plan + "' is no longer loaded; abort this run"};
+    if (plan->digest != started.plan_digest)
+      return ResolvedPlan{nullptr, "plan '" + started.plan +
+                                       "' changed since this run began; abort it and start anew"};
+    PlanLoadResult instance = Instantiate(*plan, started.params);
+    if (!instance.ok())
+      return ResolvedPlan{nullptr,
+                          "plan '" + started.plan + "' no longer accepts this run's parameters (" +
+                              std::string(Trim(instance.ErrorText())) + "); abort this run"};
+    return ResolvedPlan{std::make_unique<const Plan>(std::move(instance.plan)), {}};
+  });
 }
 
 std::string Engine::Replay(const std::vector<std::string>& records) {
@@ -280,18 +184,14 @@ std::string Engine::Replay(const std::vector<std::string>& records) {
              "; the journal was written by something else or a newer cutover";
     Apply(decoded.value());
   }
-  // Steps the journal shows waiting again need their in-memory state back.
-  for (auto& run : runs_) {
-    if (IsFinished(run->status.state)) continue;
-    for (auto& step : run->status.steps)
-      if (step.state == StepState::kCompensating) step.state = StepState::kDone;
-  }
+  PrepareForRestart(state_);
   return {};
 }
 
 void Engine::Start() {
   std::lock_guard lock(mutex_);
-  for (auto& run : runs_) {
+  for (auto& record : state_.runs) {
+    Run* run = static_cast<Run*>(record.get());
     if (IsFinished(run->status.state)) continue;
     if (run->plan == nullptr) {
       log::Warn("run cannot continue", {{"run", run->status.id}, {"why", run->status.reason}});
@@ -313,24 +213,71 @@ void Engine::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  for (auto& run : runs_)
+  for (auto& record : state_.runs) {
+    Run* run = static_cast<Run*>(record.get());
     if (run->worker.joinable()) run->worker.join();
+  }
 }
 
 void Engine::StartWorker(Run& run) {
   run.worker = std::thread([this, &run] { Work(run); });
 }
 
-void Engine::WaitTick(std::unique_lock<std::mutex>& lock) { wake_.wait_for(lock, options_.tick); }
+std::chrono::system_clock::time_point Engine::Now() const {
+  return options_.clock ? options_.clock() : std::chrono::system_clock::now();
+}
+
+std::int64_t Engine::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Now().time_since_epoch()).count();
+}
+
+void Engine::WaitTick(std::unique_lock<std::mutex>& lock) {
+  ++idle_passes_[std::this_thread::get_id()];
+  settled_.notify_all();
+  wake_.wait_for(lock, options_.tick);
+}
+
+void Engine::Settle() {
+  std::unique_lock lock(mutex_);
+  // Every worker of an unfinished run must wait twice from now: once to finish what it was
+  // doing, once more after a whole pass over the state as it is now.
+  std::map<std::thread::id, std::uint64_t> start;
+  for (const auto& record : state_.runs) {
+    const Run* run = static_cast<const Run*>(record.get());
+    if (run->worker.joinable()) start[run->worker.get_id()] = idle_passes_[run->worker.get_id()];
+  }
+  wake_.notify_all();
+  settled_.wait_for(lock, std::chrono::seconds(10), [&] {
+    for (const auto& [worker, passes] : start) {
+      if (exited_.count(worker)) continue;
+      // A finished run's worker has nothing more to do once it has returned.
+      const Run* run = nullptr;
+      for (const auto& record : state_.runs)
+        if (static_cast<const Run*>(record.get())->worker.get_id() == worker)
+          run = static_cast<const Run*>(record.get());
+      if (run == nullptr || IsFinished(run->status.state)) return false;
+      if (idle_passes_[worker] < passes + 2) return false;
+    }
+    return true;
+  });
+}
 
 void Engine::Work(Run& run) {
   QueryFunction query = queries_();
   std::unique_lock lock(mutex_);
+  struct Exit {  // a worker that returns is settled for good
+    Engine& engine;
+    ~Exit() {
+      engine.exited_.insert(std::this_thread::get_id());
+      engine.settled_.notify_all();
+    }
+  } exit{*this};
   run.query = std::move(query);
-  run.gates.clear();
+  GatesOf(run).clear();
   while (!stopping_) {
     RunStatus& st = run.status;
     if (IsFinished(st.state)) break;
+    if (ActOnFiringAlerts(run, lock)) continue;
     if (st.state == RunState::kPaused) {
       WaitTick(lock);
       continue;
@@ -363,41 +310,26 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
   const StepSpec& spec = run.plan->steps[i];
   StepStatus& step = st.steps[i];
   std::string error;
-  auto timed_out = [&] {
-    return step.triggered_at &&
-           std::chrono::system_clock::now() - *step.triggered_at > spec.timeout;
-  };
+  auto timed_out = [&] { return TimedOut(spec, step, Now()); };
 
   switch (step.state) {
     case StepState::kPending:
-    case StepState::kWaitingTrigger:
-      if (spec.trigger.kind == TriggerKind::kAuto) {
-        if (!Record({.type = RecordType::kTriggered, .run = st.id, .step = spec.name, .by = "auto"},
+    case StepState::kWaitingTrigger: {
+      TriggerDecision decision = DecideTrigger(spec, st.id, state_.alerts);
+      if (decision.triggered) {
+        if (!Record({.type = RecordType::kTriggered,
+                     .run = st.id,
+                     .step = spec.name,
+                     .by = decision.by},
                     &error, &lock))
           WaitTick(lock);
         return;
       }
-      if (spec.trigger.kind == TriggerKind::kAlert) {
-        auto it = firing_.find({st.cluster, spec.trigger.alertname});
-        if (it != firing_.end() && it->second) {
-          if (!Record({.type = RecordType::kTriggered,
-                       .run = st.id,
-                       .step = spec.name,
-                       .by = "alert " + spec.trigger.alertname},
-                      &error, &lock))
-            WaitTick(lock);
-          return;
-        }
-        step.waiting_for =
-            "waiting for alert " + spec.trigger.alertname + " to fire for ha_cluster=" + st.cluster;
-      } else {
-        step.waiting_for =
-            "waiting for an operator's approval: cutoverctl approve " + st.id + " " + spec.name;
-      }
-      step.state = StepState::kWaitingTrigger;
+      step.waiting_for = decision.waiting_for;
       if (ApplyDeadline(run, lock, &step.waiting_for)) return;
       WaitTick(lock);
       return;
+    }
 
     case StepState::kGating: {
       if (timed_out()) {
@@ -409,14 +341,15 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
       }
       bool passed = false, failed = false;
       std::string why;
-      MeasureGates(run, i, GatesAt(spec.gates, GateStage::kBefore), spec.action.members, lock,
-                   &passed, &failed, &why);
+      MeasureGates(run, i, GatesAt(spec.gates, GateStage::kBefore), spec.action, lock, &passed,
+                   &failed, &why);
       if (st.state != RunState::kRunning || st.current_step != i) return;
       if (failed) {
         FailStep(run, why, false);
       } else if (passed) {
-        step.state = StepState::kPerforming;
-        step.waiting_for.clear();
+        if (!Record({.type = RecordType::kGatesPassed, .run = st.id, .step = spec.name}, &error,
+                    &lock))
+          WaitTick(lock);
       } else {
         step.waiting_for = why;
         if (ApplyDeadline(run, lock, &step.waiting_for)) return;
@@ -439,8 +372,8 @@ void Engine::AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock) {
       }
       bool passed = false, failed = false;
       std::string why;
-      MeasureGates(run, i, GatesAt(spec.gates, GateStage::kAfter), spec.action.members, lock,
-                   &passed, &failed, &why);
+      MeasureGates(run, i, GatesAt(spec.gates, GateStage::kAfter), spec.action, lock, &passed,
+                   &failed, &why);
       if (st.state != RunState::kRunning || st.current_step != i) return;
       if (failed) {
         FailStep(run, why, false);
@@ -472,14 +405,9 @@ bool Engine::ApplyDeadline(Run& run, std::unique_lock<std::mutex>& lock, std::st
   RunStatus& st = run.status;
   const std::size_t i = st.current_step;
   const StepSpec& spec = run.plan->steps[i];
-  if (!spec.deadline) return false;
-  // Counted from the moment the step became current: waiting for a drain to complete is
-  // waiting for its trigger, before anything triggered it.
-  auto since = i > 0 && st.steps[i - 1].finished_at ? *st.steps[i - 1].finished_at : st.started_at;
-  auto now = std::chrono::system_clock::now();
-  if (now - since < spec.deadline->after) return false;
-  std::string passed =
-      "deadline of " + FormatDuration(spec.deadline->after) + " for step " + spec.name + " passed";
+  std::optional<std::string> deadline = DeadlinePassed(spec, st, i, Now());
+  if (!deadline) return false;
+  const std::string& passed = *deadline;
   std::string error;
   switch (spec.deadline->then) {
     case DeadlinePolicy::kWait:
@@ -493,7 +421,7 @@ bool Engine::ApplyDeadline(Run& run, std::unique_lock<std::mutex>& lock, std::st
       // action cuts, e.g. "gate drained: ... = 7, needs <= 0": those 7 sessions break.
       bool gates_passed = false, failed = false;
       std::string why;
-      MeasureGates(run, i, GatesAt(spec.gates, GateStage::kBefore), spec.action.members, lock,
+      MeasureGates(run, i, GatesAt(spec.gates, GateStage::kBefore), spec.action, lock,
                    &gates_passed, &failed, &why);
       if (st.state != RunState::kRunning || st.current_step != i) return true;
       std::string detail = passed + "; proceeding (policy proceed)";
@@ -514,10 +442,11 @@ bool Engine::ApplyDeadline(Run& run, std::unique_lock<std::mutex>& lock, std::st
 }
 
 void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<GateSpec>& gates,
-                          const std::vector<std::string>& members,
-                          std::unique_lock<std::mutex>& lock, bool* passed, bool* failed,
-                          std::string* why) {
+                          const ActionSpec& step_action, std::unique_lock<std::mutex>& lock,
+                          bool* passed, bool* failed, std::string* why) {
   RunStatus& st = run.status;
+  const std::vector<std::string>& members = step_action.members;
+  const std::string& cluster = step_action.cluster;
   const std::string step_name = st.steps[step_index].name;
   const std::string phase = st.state == RunState::kRollingBack ? "rollback" : "forward";
   bool all_passed = true, blocked = false;
@@ -528,20 +457,20 @@ void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<Ga
     for (const std::string& member : targets) {
       std::string key = phase + "|" + std::to_string(static_cast<int>(gate.stage)) + "|" +
                         gate.name + "|" + member;
-      GateProgress& progress = run.gates[key];
+      GateProgress& progress = GatesOf(run)[key];
       if (Clock::now() >= progress.next_due) {
-        std::string resolved = ResolveQuery(gate, st.cluster, member);
+        std::string resolved = ResolveQuery(gate, cluster, member);
         lock.unlock();
         QueryResult result = run.query(resolved);
         lock.lock();
         if (stopping_) return;
-        GateProgress& p = run.gates[key];  // the map may have been cleared meanwhile
-        Measurement m = Measure(gate, member, resolved, result, std::chrono::system_clock::now());
+        GateProgress& p = GatesOf(run)[key];  // the map may have been cleared meanwhile
+        Measurement m = Measure(gate, member, resolved, result, Now());
         p.tally = Count(p.tally, m.phase);
         p.verdict = Assess(gate, p.tally);
         p.next_due = Clock::now() + gate.interval;
         p.last = m;
-        gate_evaluations_[st.cluster + "|" + st.plan + "|" + step_name + "|" + gate.name + "|" +
+        gate_evaluations_[cluster + "|" + st.plan + "|" + step_name + "|" + gate.name + "|" +
                           std::string(PhaseName(m.phase))] += 1;
         std::string error;
         Record({.type = RecordType::kGateMeasured,
@@ -551,7 +480,7 @@ void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<Ga
                 .verdict = std::string(VerdictName(p.verdict))},
                &error, &lock);
       }
-      GateProgress& p = run.gates[key];
+      GateProgress& p = GatesOf(run)[key];
       std::string explained =
           p.last ? Explain(*p.last) : "gate " + gate.name + ": not measured yet";
       if (p.verdict == GateVerdict::kPassed) continue;
@@ -586,7 +515,7 @@ bool Engine::RecheckInFlight(Run& run, const std::string& member,
   const std::size_t i = st.current_step;
   const StepSpec& spec = run.plan->steps[i];
   StepStatus& step = st.steps[i];
-  const MemberSet::Member* found = members_.Find(st.cluster, member);
+  const MemberSet::Member* found = members_.Find(spec.action.cluster, member);
   if (found == nullptr) {
     FailStep(run, "member " + member + " is no longer configured", false);
     return false;
@@ -620,11 +549,11 @@ bool Engine::RecheckInFlight(Run& run, const std::string& member,
   // Measure each gate once: a verdict on whether the action already took effect.
   auto holds = [&](const std::vector<GateSpec>& gates, std::string* why) {
     for (const GateSpec& gate : gates) {
-      std::string resolved = ResolveQuery(gate, st.cluster, member);
+      std::string resolved = ResolveQuery(gate, spec.action.cluster, member);
       lock.unlock();
       QueryResult result = run.query(resolved);
       lock.lock();
-      Measurement m = Measure(gate, member, resolved, result, std::chrono::system_clock::now());
+      Measurement m = Measure(gate, member, resolved, result, Now());
       std::string error;
       Record({.type = RecordType::kGateMeasured,
               .run = st.id,
@@ -678,7 +607,7 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
       if (st.steps[i].members_done.count(member)) continue;  // it had taken effect
     }
     if (st.state != RunState::kRunning || stopping_) return;
-    const MemberSet::Member* found = members_.Find(st.cluster, member);
+    const MemberSet::Member* found = members_.Find(spec.action.cluster, member);
     if (found == nullptr) {
       FailStep(run, "member " + member + " is not in the configuration", false);
       return;
@@ -702,7 +631,7 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     ActionResult result = members_.Perform(index, request, options_.member_lock_timeout);
     lock.lock();
-    actions_total_[st.cluster + "|" + std::string(ActionName(spec.action.action)) + "|" +
+    actions_total_[spec.action.cluster + "|" + std::string(ActionName(spec.action.action)) + "|" +
                    (result.ok ? "ok" : "failed")] += 1;
     std::string detail = result.ok ? result.output : result.error;
     if (detail.size() > 4096) detail.resize(4096);
@@ -725,10 +654,9 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
     }
   }
   if (st.state != RunState::kRunning || stopping_) return;
-  StepStatus& step = st.steps[i];
   if (!GatesAt(spec.gates, GateStage::kAfter).empty()) {
-    step.state = StepState::kVerifying;
-    run.gates.clear();
+    if (!Record({.type = RecordType::kActionsDone, .run = st.id, .step = spec.name}, &error, &lock))
+      WaitTick(lock);
     return;
   }
   Record({.type = RecordType::kStepDone, .run = st.id, .step = spec.name}, &error, &lock);
@@ -790,7 +718,7 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
   if (!spec.rollback_gates.empty()) {
     bool passed = false, failed = false;
     std::string why;
-    MeasureGates(run, *k, spec.rollback_gates, spec.action.members, lock, &passed, &failed, &why);
+    MeasureGates(run, *k, spec.rollback_gates, spec.action, lock, &passed, &failed, &why);
     if (st.state != RunState::kRollingBack) return;
     if (failed) {
       Finish(
@@ -810,7 +738,7 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
       std::string key = std::to_string(c) + "/" + member;
       if (st.steps[*k].members_compensated.count(key)) continue;
       if (st.state != RunState::kRollingBack || stopping_) return;
-      const MemberSet::Member* found = members_.Find(st.cluster, member);
+      const MemberSet::Member* found = members_.Find(compensation.cluster, member);
       if (found == nullptr) {
         Finish(run, RunState::kFailed,
                "compensation of step " + spec.name + ": member " + member +
@@ -835,8 +763,8 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
       ActionResult result = members_.Perform(index, {compensation.action, compensation.params},
                                              options_.member_lock_timeout);
       lock.lock();
-      actions_total_[st.cluster + "|" + std::string(ActionName(compensation.action)) + "|" +
-                     (result.ok ? "ok" : "failed")] += 1;
+      actions_total_[compensation.cluster + "|" + std::string(ActionName(compensation.action)) +
+                     "|" + (result.ok ? "ok" : "failed")] += 1;
       Record({.type = RecordType::kCompensationFinished,
               .run = st.id,
               .step = spec.name,
@@ -884,7 +812,43 @@ std::string Engine::NewRunId(const Plan& plan) {
   return id;
 }
 
-EngineReply Engine::StartRun(const std::string& plan_name, const std::string& by) {
+std::string Engine::RollbackReadiness(const Plan& plan) {
+  // Every compensation's action is declared by its member's driver (the plan loader has
+  // checked that); each member a compensation acts on must answer its probe now, or the
+  // run could not undo what it does.
+  std::vector<std::pair<std::string, std::string>> members;  // (cluster, member)
+  std::map<std::pair<std::string, std::string>, std::string> used_by;
+  for (const StepSpec& step : plan.steps) {
+    for (const ActionSpec& compensation : step.rollback) {
+      for (const std::string& member : compensation.members) {
+        auto key = std::make_pair(compensation.cluster, member);
+        if (used_by.count(key)) continue;
+        used_by[key] = std::string(ActionName(compensation.action)) + " of step " + step.name;
+        members.push_back(key);
+      }
+    }
+  }
+  std::string problems;
+  for (const auto& [cluster, member] : members) {
+    const MemberSet::Member* found = members_.Find(cluster, member);
+    std::string what = "member " + member + " of " + cluster + " (compensation " +
+                       used_by[{cluster, member}] + ")";
+    if (found == nullptr) {
+      problems += (problems.empty() ? "" : "; ") + what + " is not configured";
+      continue;
+    }
+    auto now = Clock::now();
+    MemberStatus probe =
+        members_.Probe(members_.IndexOf(found), {now + options_.readiness_probe_timeout, now});
+    if (!probe.up)
+      problems += (problems.empty() ? "" : "; ") + what + " does not answer its probe: " +
+                  (probe.error.empty() ? std::string("down") : probe.error);
+  }
+  return problems;
+}
+
+EngineReply Engine::StartRun(const std::string& plan_name, const ParamValues& params,
+                             const std::string& by) {
   std::unique_lock lock(mutex_);
   const Plan* plan = FindPlan(plan_name);
   if (plan == nullptr) {
@@ -893,24 +857,154 @@ EngineReply Engine::StartRun(const std::string& plan_name, const std::string& by
     return {404,
             "unknown plan '" + plan_name + "' (loaded: " + (names.empty() ? "none" : names) + ")"};
   }
-  if (Run* active = ActiveRunOf(plan->cluster))
-    return {409,
-            "cluster " + plan->cluster + " already has run " + active->status.id + " (" +
-                std::string(RunStateName(active->status.state)) +
-                "); finish, abort or roll it back first",
-            active->status.id};
+  PlanLoadResult instance = Instantiate(*plan, params);
+  if (!instance.ok())
+    return {400, "plan " + plan_name + " cannot start with these parameters:\n" +
+                     std::string(Trim(instance.ErrorText()))};
+  auto held_by = [&]() -> std::optional<EngineReply> {
+    for (const std::string& cluster : instance.plan.Clusters()) {
+      if (Run* active = ActiveRunOf(cluster))
+        return EngineReply{409,
+                           "cluster " + cluster + " is held by run " + active->status.id + " (" +
+                               std::string(RunStateName(active->status.state)) +
+                               "); finish, abort or roll it back first",
+                           active->status.id};
+    }
+    return std::nullopt;
+  };
+  if (auto refused = held_by()) return *refused;
+  // Probing takes seconds: not under the engine's lock. The clusters are checked again
+  // after it, since another start may have taken them meanwhile.
+  lock.unlock();
+  std::string not_ready = RollbackReadiness(instance.plan);
+  lock.lock();
+  if (!not_ready.empty())
+    return {409, "run of plan " + plan_name + " not started: it could not roll back: " + not_ready};
+  if (auto refused = held_by()) return *refused;
   std::string id = NewRunId(*plan);
   std::string error;
   if (!Record({.type = RecordType::kRunStarted,
                .run = id,
                .plan = plan->name,
                .plan_digest = plan->digest,
-               .cluster = plan->cluster,
-               .by = by},
+               .cluster = instance.plan.cluster,
+               .by = by,
+               .params = instance.plan.param_values},
               &error))
     return {503, "could not journal the run: " + error};
-  StartWorker(*FindRun(id));
-  return {201, "run " + id + " of plan " + plan->name + " started", id};
+  Run* run = FindRun(id);
+  if (run->plan == nullptr) return {500, "run " + id + " cannot continue: " + run->status.reason};
+  StartWorker(*run);
+  std::string given;
+  for (const auto& [name, value] : instance.plan.param_values)
+    given += (given.empty() ? " with " : ", ") + name + "=" + value;
+  return {201, "run " + id + " of plan " + plan->name + " started" + given, id};
+}
+
+namespace {
+
+// A line of a driver's description for the terminal: an operator's command may hold a
+// newline or an escape character, which must not garble the report.
+std::string OneLine(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      AppendEscaped(out, std::string_view(&c, 1));
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string TriggerText(const Trigger& trigger) {
+  switch (trigger.kind) {
+    case TriggerKind::kAuto:
+      return "starts by itself";
+    case TriggerKind::kManual:
+      return "waits for an operator's approval";
+    case TriggerKind::kAlert:
+      return "waits for alert " + trigger.alertname;
+  }
+  return "";
+}
+
+}  // namespace
+
+EngineReply Engine::DryRun(const std::string& plan_name, const ParamValues& params) {
+  const Plan* plan = FindPlan(plan_name);  // plans_ never changes after construction
+  if (plan == nullptr) return {404, "unknown plan '" + plan_name + "'"};
+  PlanLoadResult instance = Instantiate(*plan, params);
+  if (!instance.ok())
+    return {400, "plan " + plan_name + " cannot start with these parameters:\n" +
+                     std::string(Trim(instance.ErrorText()))};
+  const Plan& p = instance.plan;
+  QueryFunction query = queries_();
+  std::string out = "dry run of plan " + p.name + " (nothing is performed or journaled)\n";
+  if (!p.param_values.empty()) {
+    out += "parameters:";
+    for (const auto& [name, value] : p.param_values) out += " " + name + "=" + value;
+    out += "\n";
+  }
+  {
+    std::lock_guard lock(mutex_);
+    for (const std::string& cluster : p.Clusters()) {
+      Run* holder = ActiveRunOf(cluster);
+      out += "cluster " + cluster + ": " +
+             (holder ? "HELD by run " + holder->status.id + ": a start is refused now"
+                     : std::string("free")) +
+             "\n";
+    }
+  }
+  std::string not_ready = RollbackReadiness(p);
+  out += not_ready.empty() ? "rollback: ready (every member a compensation acts on answers)\n"
+                           : "rollback: NOT READY, a start is refused: " + not_ready + "\n";
+  auto describe = [&](const ActionSpec& action, const std::string& indent) {
+    for (const std::string& member : action.members) {
+      const MemberSet::Member* found = members_.Find(action.cluster, member);
+      if (found == nullptr) {
+        out += indent + member + ": not configured\n";
+        continue;
+      }
+      for (const std::string& line :
+           members_.Describe(members_.IndexOf(found), {action.action, action.params}))
+        out += indent + member + ": " + OneLine(line) + "\n";
+    }
+  };
+  auto measure = [&](const std::vector<GateSpec>& gates, const ActionSpec& action,
+                     const std::string& indent) {
+    for (const GateSpec& gate : gates) {
+      std::vector<std::string> targets =
+          gate.PerMember() ? action.members : std::vector<std::string>{std::string()};
+      for (const std::string& member : targets) {
+        std::string resolved = ResolveQuery(gate, action.cluster, member);
+        Measurement m = Measure(gate, member, resolved, query(resolved), Now());
+        out += indent + (gate.stage == GateStage::kBefore ? "before " : "after ") + gate.name +
+               (member.empty() ? "" : " [" + member + "]") + ": " +
+               std::string(PhaseName(m.phase)) + ": " + OneLine(Explain(m)) + "\n";
+      }
+    }
+  };
+  for (std::size_t i = 0; i < p.steps.size(); ++i) {
+    const StepSpec& step = p.steps[i];
+    std::string members;
+    for (const std::string& m : step.action.members) members += (members.empty() ? "" : ", ") + m;
+    out += "\n" + std::to_string(i + 1) + ". " + step.name + ": " +
+           std::string(ActionName(step.action.action)) + " on " + members + " of " +
+           step.action.cluster + "; " + TriggerText(step.trigger) + "; timeout " +
+           FormatDuration(step.timeout);
+    if (step.deadline)
+      out += "; deadline " + FormatDuration(step.deadline->after) + " then " +
+             std::string(DeadlinePolicyName(step.deadline->then));
+    out += "\n";
+    measure(step.gates, step.action, "   gate ");
+    describe(step.action, "   runs on ");
+    for (const ActionSpec& compensation : step.rollback) {
+      out += "   rollback: " + std::string(ActionName(compensation.action)) + "\n";
+      describe(compensation, "     runs on ");
+    }
+    measure(step.rollback_gates, step.action, "   rollback gate ");
+  }
+  return {200, out};
 }
 
 EngineReply Engine::Approve(const std::string& run_id, const std::string& step_name,
@@ -977,6 +1071,14 @@ EngineReply Engine::Resume(const std::string& run_id, const std::string& by) {
         IsFinished(run->status.state) ? 409 : 200,
         "run " + run_id + " is " + std::string(RunStateName(run->status.state)) + ", not paused",
         run_id};
+  if (run->plan != nullptr) {
+    std::string firing = FiringFor(*run, run->plan->pause_alerts);
+    if (!firing.empty())
+      return {409,
+              "run " + run_id + " stays paused: alert " + firing +
+                  " still fires; resume once it has resolved",
+              run_id};
+  }
   std::string error;
   if (!Record({.type = RecordType::kResumed, .run = run_id, .by = by}, &error))
     return {503, "could not journal the resume: " + error};
@@ -1032,12 +1134,13 @@ AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {
   std::vector<JournalRecord> decided;
   for (const AlertmanagerAlert& alert : notification.alerts) {
     std::string key = DeliveryKey(alert);
-    if (deliveries_.count(key) || pending_deliveries_.count(key)) {
+    if (state_.deliveries.count(key) || pending_deliveries_.count(key)) {
       ++intake.duplicates;
       continue;
     }
     std::string cluster = ClusterOf(alert);
     std::string alertname = alert.Label("alertname");
+    std::string member = alert.Label("member");
     std::string decision;
     Run* run = cluster.empty() ? nullptr : ActiveRunOf(cluster);
     if (cluster.empty()) {
@@ -1061,16 +1164,22 @@ AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {
       if (run->plan != nullptr) {
         for (std::size_t i = run->status.current_step; i < run->plan->steps.size(); ++i) {
           const StepSpec& spec = run->plan->steps[i];
-          if (spec.trigger.kind == TriggerKind::kAlert && spec.trigger.alertname == alertname) {
-            decision = "trigger: step " + spec.name + " of run " + run->status.id;
-            break;
-          }
+          if (spec.trigger.kind != TriggerKind::kAlert || spec.trigger.alertname != alertname ||
+              spec.action.cluster != cluster)
+            continue;
+          const auto& members = spec.action.members;
+          decision = member.empty() || std::count(members.begin(), members.end(), member)
+                         ? "trigger: step " + spec.name + " of run " + run->status.id
+                         : "remembered: step " + spec.name + " of run " + run->status.id +
+                               " waits for this alert for its own members, not " + member;
+          break;
         }
       }
     }
     pending_deliveries_.insert(key);
     decided.push_back({.type = RecordType::kAlertReceived,
-                       .at_ms = NowMillis(),
+                       .at_ms = NowMs(),
+                       .member = member,
                        .cluster = cluster,
                        .detail = decision,
                        .key = key,
@@ -1092,6 +1201,7 @@ AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {
     Apply(decided[n]);
     log::Info("alert", {{"alertname", decided[n].alertname},
                         {"ha_cluster", decided[n].cluster},
+                        {"member", decided[n].member},
                         {"status", decided[n].status},
                         {"decision", decided[n].detail}});
     ++intake.accepted;
@@ -1111,158 +1221,8 @@ AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {
 std::vector<RunStatus> Engine::Runs() const {
   std::lock_guard lock(mutex_);
   std::vector<RunStatus> out;
-  for (const auto& run : runs_) out.push_back(run->status);
+  for (const auto& run : state_.runs) out.push_back(run->status);
   return out;
-}
-
-void Engine::WriteMetrics(ExpositionWriter& out) const {
-  std::lock_guard lock(mutex_);
-  // The latest run of each cluster.
-  std::map<std::string, const Run*> latest;
-  for (const auto& run : runs_) latest[run->status.cluster] = run.get();
-
-  auto family = [&](const char* name, const char* help, const char* type, auto&& each) {
-    bool started = false;
-    auto sample = [&](std::initializer_list<ExpositionLabel> labels, double value) {
-      if (!started) out.Family(name, help, type);
-      started = true;
-      out.Sample(name, labels, value);
-    };
-    each(sample);
-  };
-
-  family("cutover_run_state", "1 for the state of the cluster's latest run, 0 for the others.",
-         "gauge", [&](auto& sample) {
-           for (const auto& [cluster, run] : latest)
-             for (RunState s : {RunState::kRunning, RunState::kPaused, RunState::kRollingBack,
-                                RunState::kCompleted, RunState::kRolledBack, RunState::kAborted,
-                                RunState::kFailed})
-               sample({{"ha_cluster", cluster},
-                       {"plan", run->status.plan},
-                       {"run", run->status.id},
-                       {"state", RunStateName(s)}},
-                      run->status.state == s ? 1 : 0);
-         });
-  family("cutover_run_step",
-         "Number of the step the cluster's latest run is at (1-based; steps + 1 when done).",
-         "gauge", [&](auto& sample) {
-           for (const auto& [cluster, run] : latest)
-             sample({{"ha_cluster", cluster}, {"plan", run->status.plan}, {"run", run->status.id}},
-                    static_cast<double>(run->status.current_step + 1));
-         });
-  family("cutover_run_blocked",
-         "1 while the latest run cannot measure a gate: nothing runs until it can.", "gauge",
-         [&](auto& sample) {
-           for (const auto& [cluster, run] : latest)
-             sample({{"ha_cluster", cluster}, {"plan", run->status.plan}, {"run", run->status.id}},
-                    run->status.blocked ? 1 : 0);
-         });
-  family("cutover_step_state", "1 for each step's state in the cluster's latest run.", "gauge",
-         [&](auto& sample) {
-           for (const auto& [cluster, run] : latest)
-             for (const StepStatus& step : run->status.steps)
-               for (StepState s :
-                    {StepState::kPending, StepState::kWaitingTrigger, StepState::kGating,
-                     StepState::kPerforming, StepState::kVerifying, StepState::kDone,
-                     StepState::kFailed, StepState::kCompensating, StepState::kCompensated})
-                 sample({{"ha_cluster", cluster},
-                         {"plan", run->status.plan},
-                         {"step", step.name},
-                         {"state", StepStateName(s)}},
-                        step.state == s ? 1 : 0);
-         });
-  family("cutover_step_duration_seconds",
-         "From trigger to done or failed, for finished steps of the latest run.", "gauge",
-         [&](auto& sample) {
-           for (const auto& [cluster, run] : latest)
-             for (const StepStatus& step : run->status.steps)
-               if (step.triggered_at && step.finished_at)
-                 sample(
-                     {{"ha_cluster", cluster}, {"plan", run->status.plan}, {"step", step.name}},
-                     std::chrono::duration<double>(*step.finished_at - *step.triggered_at).count());
-         });
-  auto each_measurement = [&](auto&& emit) {
-    for (const auto& [cluster, run] : latest) {
-      if (run->plan == nullptr) continue;
-      for (std::size_t i = 0; i < run->status.steps.size(); ++i) {
-        const StepStatus& step = run->status.steps[i];
-        for (const Measurement& m : step.last_measurements) {
-          const GateSpec* spec = nullptr;
-          for (const GateSpec& g : run->plan->steps[i].gates)
-            if (g.name == m.gate) spec = &g;
-          for (const GateSpec& g : run->plan->steps[i].rollback_gates)
-            if (g.name == m.gate) spec = &g;
-          emit(cluster, *run, step, m, spec);
-        }
-      }
-    }
-  };
-  family("cutover_gate_value", "The latest value a gate measured.", "gauge", [&](auto& sample) {
-    each_measurement([&](const std::string& cluster, const Run& run, const StepStatus& step,
-                         const Measurement& m, const GateSpec*) {
-      if (m.value)
-        sample({{"ha_cluster", cluster},
-                {"plan", run.status.plan},
-                {"step", step.name},
-                {"gate", m.gate},
-                {"member", m.member}},
-               *m.value);
-    });
-  });
-  family("cutover_gate_threshold", "The number a gate's condition compares its value with.",
-         "gauge", [&](auto& sample) {
-           each_measurement([&](const std::string& cluster, const Run& run, const StepStatus& step,
-                                const Measurement& m, const GateSpec* spec) {
-             if (spec)
-               sample({{"ha_cluster", cluster},
-                       {"plan", run.status.plan},
-                       {"step", step.name},
-                       {"gate", m.gate},
-                       {"member", m.member}},
-                      spec->condition.threshold);
-           });
-         });
-  family("cutover_gate_passing", "1 if the gate's latest measurement was Successful.", "gauge",
-         [&](auto& sample) {
-           each_measurement([&](const std::string& cluster, const Run& run, const StepStatus& step,
-                                const Measurement& m, const GateSpec*) {
-             sample({{"ha_cluster", cluster},
-                     {"plan", run.status.plan},
-                     {"step", step.name},
-                     {"gate", m.gate},
-                     {"member", m.member}},
-                    m.phase == Phase::kSuccessful ? 1 : 0);
-           });
-         });
-  family("cutover_gate_evaluations_total", "Gate measurements by phase.", "counter",
-         [&](auto& sample) {
-           for (const auto& [key, count] : gate_evaluations_) {
-             std::vector<std::string> parts;
-             std::size_t start = 0;
-             for (int n = 0; n < 4; ++n) {
-               std::size_t bar = key.find('|', start);
-               parts.push_back(key.substr(start, bar - start));
-               start = bar + 1;
-             }
-             parts.push_back(key.substr(start));
-             sample({{"ha_cluster", parts[0]},
-                     {"plan", parts[1]},
-                     {"step", parts[2]},
-                     {"gate", parts[3]},
-                     {"phase", parts[4]}},
-                    count);
-           }
-         });
-  family("cutover_actions_total", "Driver actions performed, by result.", "counter",
-         [&](auto& sample) {
-           for (const auto& [key, count] : actions_total_) {
-             std::size_t a = key.find('|'), b = key.find('|', a + 1);
-             sample({{"ha_cluster", key.substr(0, a)},
-                     {"action", key.substr(a + 1, b - a - 1)},
-                     {"result", key.substr(b + 1)}},
-                    count);
-           }
-         });
 }
 
 }  // namespace cutover

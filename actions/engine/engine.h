@@ -12,14 +12,16 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "actions/engine/journal_record.h"
+#include "actions/engine/run_reducer.h"
 #include "actions/engine/run_status.h"
 #include "actions/gates/prometheus_client.h"
 #include "actions/intake/alertmanager_webhook.h"
 #include "actions/journal/journal.h"
-#include "actions/plan/plan.h"
+#include "actions/plan/plan_loader.h"
 #include "common/exposition.h"
 #include "plugins/core/member_set.h"
 
@@ -35,6 +37,13 @@ struct EngineOptions {
   Duration tick{std::chrono::milliseconds(200)};
   // How long an action waits for a member that a probe is holding.
   Duration member_lock_timeout{std::chrono::seconds(30)};
+  // Reads a loaded plan again with a start's parameters (InstantiatePlan against the
+  // daemon's configuration). Without it, only plans without parameters can run.
+  std::function<PlanLoadResult(const Plan&, const ParamValues&)> instantiate;
+  // How long the readiness check before a run waits for each member's probe.
+  Duration readiness_probe_timeout{std::chrono::seconds(10)};
+  // The wall clock of journal times, timeouts and deadlines; tests move it by hand.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 // An operator command's outcome, shaped for HTTP: status 2xx when done.
@@ -67,7 +76,19 @@ class Engine {
   void Start();
   void Stop();
 
-  EngineReply StartRun(const std::string& plan, const std::string& by);
+  // Refused, with nothing journaled, when a parameter is missing, unknown or ill-typed
+  // (400), when another run holds one of the plan's clusters (409, naming it) or when the
+  // run could not roll back (409: a member a compensation acts on does not answer its
+  // probe).
+  EngineReply StartRun(const std::string& plan, const ParamValues& params, const std::string& by);
+  EngineReply StartRun(const std::string& plan, const std::string& by) {
+    return StartRun(plan, ParamValues{}, by);
+  }
+  // A rehearsal: resolves the parameters and members, measures every gate once and says
+  // per step what would run on which member (the drivers describe their commands) and
+  // what each gate reads now, and whether the run could roll back. Nothing is performed
+  // or journaled. 200 with the report as the message, or 400/404 like StartRun.
+  EngineReply DryRun(const std::string& plan, const ParamValues& params);
   EngineReply Approve(const std::string& run, const std::string& step, const std::string& by);
   EngineReply Pause(const std::string& run, const std::string& by);
   EngineReply Resume(const std::string& run, const std::string& by);
@@ -78,6 +99,9 @@ class Engine {
   AlertIntake OnAlerts(const AlertmanagerNotification& notification);
 
   std::vector<RunStatus> Runs() const;
+  // Returns once every worker has made a whole pass over the current state and waits:
+  // what a test calls to show that nothing happens, instead of sleeping. At most 10 s.
+  void Settle();
   // Why no decision can be made durable any more ("" while the journal works): the
   // daemon then answers 503 everywhere until it is restarted.
   std::string JournalFailure() const { return journal_.failure(); }
@@ -91,19 +115,31 @@ class Engine {
 
   const Plan* FindPlan(const std::string& name) const;
   Run* FindRun(const std::string& id);
-  Run* ActiveRunOf(const std::string& cluster);
+  Run* ActiveRunOf(const std::string& cluster);  // the unfinished run holding the cluster
+  // The run's gate progress of its current phase (emptied when the phase changed).
+  std::map<std::string, GateProgress>& GatesOf(Run& run);
+  // The plan of a run with these parameter values, or why there is none.
+  PlanLoadResult Instantiate(const Plan& plan, const ParamValues& params) const;
+  // "alertname for ha_cluster=C member=M" of the first of `alertnames` firing for one of
+  // the run's clusters, or "".
+  std::string FiringFor(const Run& run, const std::vector<std::string>& alertnames) const;
+  // Journals what the alerts firing now mean for the run (pause, rollback); true if it did.
+  bool ActOnFiringAlerts(Run& run, std::unique_lock<std::mutex>& lock);
+  // Why the run could not be rolled back if it started now ("" when it could). Probes
+  // without the engine's lock.
+  std::string RollbackReadiness(const Plan& plan);
   // Journals the record, then applies it. The caller holds mutex_; with `release` it is
   // let go during the fsync (and the caller must re-check state afterwards).
   bool Record(JournalRecord record, std::string* error,
               std::unique_lock<std::mutex>* release = nullptr);
-  void Apply(const JournalRecord& record);  // state change; caller holds mutex_
+  void Apply(const JournalRecord& record);  // Reduce into state_; caller holds mutex_
   void StartWorker(Run& run);
   void Work(Run& run);
   // Each returns with mutex_ held; they release it while querying or acting.
   void AdvanceStep(Run& run, std::unique_lock<std::mutex>& lock);
   void MeasureGates(Run& run, std::size_t step, const std::vector<GateSpec>& gates,
-                    const std::vector<std::string>& members, std::unique_lock<std::mutex>& lock,
-                    bool* passed, bool* failed, std::string* why);
+                    const ActionSpec& step_action, std::unique_lock<std::mutex>& lock, bool* passed,
+                    bool* failed, std::string* why);
   void PerformMembers(Run& run, std::unique_lock<std::mutex>& lock);
   bool RecheckInFlight(Run& run, const std::string& member, std::unique_lock<std::mutex>& lock);
   void RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock);
@@ -115,6 +151,8 @@ class Engine {
   bool ApplyDeadline(Run& run, std::unique_lock<std::mutex>& lock, std::string* waiting_for);
   void Finish(Run& run, RunState state, const std::string& why);
   void WaitTick(std::unique_lock<std::mutex>& lock);
+  std::chrono::system_clock::time_point Now() const;
+  std::int64_t NowMs() const;
   std::string NewRunId(const Plan& plan);
 
   std::vector<Plan> plans_;
@@ -126,10 +164,11 @@ class Engine {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::vector<std::unique_ptr<Run>> runs_;    // in start order
-  std::set<std::string> deliveries_;          // DeliveryKey of every alert already decided
+  JournalState state_;                        // what the journal says; changed by Apply only
   std::set<std::string> pending_deliveries_;  // being journaled right now
-  std::map<std::pair<std::string, std::string>, bool> firing_;  // (cluster, alertname)
+  std::condition_variable settled_;           // a worker waits for its next tick
+  std::map<std::thread::id, std::uint64_t> idle_passes_;
+  std::set<std::thread::id> exited_;
   std::map<std::string, double> gate_evaluations_;  // "cluster|plan|step|gate|phase" -> count
   std::map<std::string, double> actions_total_;     // "cluster|action|result" -> count
 };

@@ -13,7 +13,7 @@
 namespace cutover {
 namespace {
 
-constexpr std::array<std::pair<RecordType, std::string_view>, 15> kTypeNames{{
+constexpr std::array<std::pair<RecordType, std::string_view>, 18> kTypeNames{{
     {RecordType::kRunStarted, "run_started"},
     {RecordType::kTriggered, "triggered"},
     {RecordType::kGateMeasured, "gate_measured"},
@@ -29,6 +29,9 @@ constexpr std::array<std::pair<RecordType, std::string_view>, 15> kTypeNames{{
     {RecordType::kResumed, "resumed"},
     {RecordType::kRunFinished, "run_finished"},
     {RecordType::kAlertReceived, "alert_received"},
+    {RecordType::kRollbackRequested, "rollback_requested"},
+    {RecordType::kGatesPassed, "gates_passed"},
+    {RecordType::kActionsDone, "actions_done"},
 }};
 
 constexpr std::array<std::pair<Phase, std::string_view>, 4> kPhases{{
@@ -100,6 +103,16 @@ std::string EncodeRecord(const JournalRecord& r) {
   Field(w, "alertname", r.alertname);
   Field(w, "status", r.status);
   Field(w, "group_key", r.group_key);
+  if (!r.params.empty()) {
+    w.Key("params");
+    w.StartObject();
+    for (const auto& [name, value] : r.params) {
+      w.Key(name.c_str());
+      const std::string text = ReplaceInvalidUtf8(value);
+      w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    w.EndObject();
+  }
   if (r.type == RecordType::kActionFinished || r.type == RecordType::kCompensationFinished) {
     w.Key("ok");
     w.Bool(r.ok);
@@ -169,6 +182,16 @@ ParseResult<JournalRecord> DecodeRecord(std::string_view json) {
   r.status = Text(doc, "status");
   r.group_key = Text(doc, "group_key");
   if (doc.HasMember("ok") && doc["ok"].IsBool()) r.ok = doc["ok"].GetBool();
+  if (auto params = doc.FindMember("params"); params != doc.MemberEnd()) {
+    if (!params->value.IsObject())
+      return ParseResult<JournalRecord>::Error("journal record's params is not an object");
+    for (const auto& p : params->value.GetObject()) {
+      if (!p.value.IsString())
+        return ParseResult<JournalRecord>::Error(
+            "journal record's parameter '" + std::string(p.name.GetString()) + "' is not a string");
+      r.params[p.name.GetString()] = ReplaceInvalidUtf8(p.value.GetString());
+    }
+  }
   if (doc.HasMember("measurement") && doc["measurement"].IsObject()) {
     const auto& m = doc["measurement"];
     Measurement measurement;

@@ -94,6 +94,14 @@ std::string RunStatusJson(const std::vector<RunStatus>& runs) {
     Str(w, "id", run.id);
     Str(w, "plan", run.plan);
     Str(w, "cluster", run.cluster);
+    w.Key("clusters");
+    w.StartArray();
+    for (const std::string& cluster : run.clusters) Str(w, cluster);
+    w.EndArray();
+    w.Key("params");
+    w.StartObject();
+    for (const auto& [name, value] : run.params) Str(w, name.c_str(), value);
+    w.EndObject();
     Str(w, "state", RunStateName(run.state));
     w.Key("blocked");
     w.Bool(run.blocked);

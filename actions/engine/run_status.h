@@ -59,7 +59,9 @@ struct RunStatus {
   std::string id;
   std::string plan;
   std::string plan_digest;
-  std::string cluster;
+  std::string cluster;                        // the plan's first cluster
+  std::vector<std::string> clusters;          // every cluster the run holds
+  std::map<std::string, std::string> params;  // the values the run started with
   RunState state = RunState::kRunning;
   std::size_t current_step = 0;  // index into steps; == steps.size() when all are done
   std::vector<StepStatus> steps;

@@ -1,5 +1,6 @@
 #include "actions/plan/plan.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -95,6 +96,43 @@ std::string_view DeadlinePolicyName(DeadlinePolicy policy) {
       return "rollback";
   }
   return "wait";
+}
+
+std::string_view ParamTypeName(ParamType type) {
+  switch (type) {
+    case ParamType::kString:
+      return "string";
+    case ParamType::kInteger:
+      return "integer";
+    case ParamType::kNumber:
+      return "number";
+    case ParamType::kDuration:
+      return "duration";
+    case ParamType::kVersion:
+      return "version";
+    case ParamType::kMember:
+      return "member";
+    case ParamType::kMembers:
+      return "members";
+    case ParamType::kCluster:
+      return "cluster";
+  }
+  return "string";
+}
+
+std::optional<ParamType> ParseParamType(std::string_view name) {
+  for (ParamType t :
+       {ParamType::kString, ParamType::kInteger, ParamType::kNumber, ParamType::kDuration,
+        ParamType::kVersion, ParamType::kMember, ParamType::kMembers, ParamType::kCluster})
+    if (ParamTypeName(t) == name) return t;
+  return std::nullopt;
+}
+
+std::vector<std::string> Plan::Clusters() const {
+  std::vector<std::string> out;
+  for (const PlanTarget& t : targets)
+    if (std::find(out.begin(), out.end(), t.cluster) == out.end()) out.push_back(t.cluster);
+  return out;
 }
 
 const StepSpec* Plan::FindStep(const std::string& step) const {

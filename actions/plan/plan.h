@@ -67,6 +67,9 @@ struct Trigger {
 
 struct ActionSpec {
   Action action = Action::kRun;
+  // The cluster the members belong to: one per action, so {{cluster}} in the step's gates
+  // has one meaning. A plan may act on several clusters, step by step.
+  std::string cluster;
   std::vector<std::string> members;  // target members, in order
   std::map<std::string, std::string> params;
   std::string where;
@@ -108,9 +111,44 @@ struct RollbackPolicy {
   std::vector<std::string> alerts;  // alertnames that roll back a run of this plan
 };
 
+// A plan's parameter, given when a run starts ("--param new_version=R81.20"). Values are
+// checked by type before they are used anywhere in the plan.
+enum class ParamType {
+  kString,
+  kInteger,
+  kNumber,
+  kDuration,
+  kVersion,
+  kMember,
+  kMembers,
+  kCluster
+};
+std::string_view ParamTypeName(ParamType type);
+std::optional<ParamType> ParseParamType(std::string_view name);
+
+struct ParamSpec {
+  std::string name;  // [A-Za-z_][A-Za-z0-9_]*; not "cluster" or "member"
+  ParamType type = ParamType::kString;
+  std::optional<std::string> default_value;
+  std::string help;
+  // member and members: the target (see Plan::targets) whose members the value names;
+  // empty when the plan has one cluster.
+  std::string target;
+  std::string where;
+};
+
+// A cluster the plan acts on, under the name its steps use ("routers" in
+// `members: [routers/*]`). A plan written with `cluster:` has one target named "".
+struct PlanTarget {
+  std::string name;
+  std::string cluster;
+};
+
 struct Plan {
-  std::string name;     // [A-Za-z0-9_.-]
-  std::string cluster;  // a cluster of the configuration
+  std::string name;  // [A-Za-z0-9_.-]
+  // The first target's cluster: the plan's own (metrics and the run list name it first).
+  std::string cluster;
+  std::vector<PlanTarget> targets;
   std::string description;
   // Shown with every status of a run of this plan, e.g. that the cluster has no
   // redundancy until the run ends.
@@ -120,10 +158,20 @@ struct Plan {
   // Alerts that pause a run of this plan (e.g. CutoverConfigChangedDuringUpgrade): nothing
   // more is performed until an operator resumes it.
   std::vector<std::string> pause_alerts;
+  std::vector<ParamSpec> params;
+  // The values this plan was read with (given or defaulted), by parameter name. A plan
+  // loaded at start-up holds only defaults; a run's plan holds every value.
+  std::map<std::string, std::string> param_values;
+  // False when a parameter without a default has no value: the plan can be checked but
+  // not run until a start gives the values (InstantiatePlan).
+  bool complete = true;
   std::string file;
   std::string digest;  // of the file's bytes: a run keeps the plan it started with
+  std::string source;  // the file's bytes, read again with a run's parameters
 
   const StepSpec* FindStep(const std::string& step) const;
+  // Every cluster the plan acts on, each once, in the order of `targets`.
+  std::vector<std::string> Clusters() const;
 };
 
 // {{cluster}} and {{member}} replaced; member may be empty for cluster-wide gates.

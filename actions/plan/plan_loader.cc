@@ -3,10 +3,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <initializer_list>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -89,9 +92,15 @@ struct Defaults {
 
 class PlanLoader {
  public:
+  // `given`: the values of a start (every parameter must then have one); null when the
+  // plan is read at start-up with its defaults only.
   PlanLoader(std::string file, const CutoverConfig& config, const DriverRegistry& registry,
-             PlanLoadResult& result)
-      : file_(std::move(file)), config_(config), registry_(registry), result_(result) {}
+             const ParamValues* given, PlanLoadResult& result)
+      : file_(std::move(file)),
+        config_(config),
+        registry_(registry),
+        given_(given),
+        result_(result) {}
 
   void Load(const YAML::Node& root) {
     if (!root.IsMap()) {
@@ -102,9 +111,9 @@ class PlanLoader {
       return;
     }
     Plan& plan = result_.plan;
-    CheckKeys(
-        root, "plan",
-        {"plan", "cluster", "description", "warning", "defaults", "rollback", "pause", "steps"});
+    CheckKeys(root, "plan",
+              {"plan", "params", "cluster", "clusters", "description", "warning", "defaults",
+               "rollback", "pause", "steps"});
 
     if (Field name = Get(root, "plan")) {
       if (ReadString(name, "plan", &plan.name) && !IsValidName(plan.name)) {
@@ -115,24 +124,13 @@ class PlanLoader {
       Error(root, "missing 'plan:'; name the plan, e.g. plan: bgp-pair-upgrade");
     }
 
-    if (Field cluster = Get(root, "cluster")) {
-      if (ReadString(cluster, "cluster", &plan.cluster)) {
-        cluster_ = config_.FindCluster(plan.cluster);
-        if (!cluster_) {
-          std::vector<std::string> known;
-          for (const auto& c : config_.clusters) known.push_back(c.name);
-          Error(cluster, "cluster " + Quoted(plan.cluster) + " is not in " + config_.file +
-                             " (known clusters: " + (known.empty() ? "none" : Join(known)) + ")");
-        }
-      }
-    } else {
-      Error(root,
-            "missing 'cluster:'; name the cluster of " + config_.file + " this plan upgrades");
-    }
+    if (Field params = Get(root, "params")) LoadParamSpecs(params);
+    LoadTargets(root);
+    ResolveParamValues(root);
 
     if (Field description = Get(root, "description"))
-      ReadString(description, "description", &plan.description);
-    if (Field warning = Get(root, "warning")) ReadString(warning, "warning", &plan.warning);
+      ReadText(description, "description", &plan.description);
+    if (Field warning = Get(root, "warning")) ReadText(warning, "warning", &plan.warning);
     if (Field defaults = Get(root, "defaults")) LoadDefaults(defaults);
     if (Field rollback = Get(root, "rollback")) LoadRollbackPolicy(rollback);
     if (Field pause = Get(root, "pause")) LoadPausePolicy(pause);
@@ -214,37 +212,46 @@ class PlanLoader {
 
   bool ReadDuration(const Field& field, const std::string& what, Duration* out) {
     std::string text = field.value.IsScalar() ? field.value.Scalar() : "";
-    auto d = ParseDuration(text);
-    if (!d || d->count() <= 0) {
-      Error(field, what + ": '" + text +
-                       "' is not a duration above zero (write it like Prometheus: 30s, 10m, "
-                       "1h30m, 500ms)");
+    bool ok = true;
+    std::optional<std::string> expanded = Expand(field.value, text, what, Use::kDuration, &ok);
+    if (!ok) return false;
+    if (!expanded) return true;  // checked when a run gives the parameter
+    ParseResult<Duration> d = ParseYamlDuration(*expanded, what, DurationMinimum::kAboveZero);
+    if (!d.ok()) {
+      Error(field, d.error());
       return false;
     }
-    *out = *d;
+    *out = d.value();
     return true;
   }
 
-  bool ReadInt(const Field& field, const std::string& what, int minimum, const std::string& fix,
+  // One rule for every whole number, in plans and in the configuration (ParseYamlInteger);
+  // `meaning` says what the number is for.
+  bool ReadInt(const Field& field, const std::string& what, int minimum, const std::string& meaning,
                int* out) {
     std::string text = field.value.IsScalar() ? field.value.Scalar() : "";
-    int value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < minimum) {
-      Error(field, what + ": '" + text + "' " + fix);
+    bool ok = true;
+    std::optional<std::string> expanded = Expand(field.value, text, what, Use::kInteger, &ok);
+    if (!ok) return false;
+    if (!expanded) return true;
+    ParseResult<std::int64_t> value = ParseYamlInteger(*expanded, what, minimum);
+    if (value.ok() && value.value() > std::numeric_limits<int>::max())
+      value = ParseResult<std::int64_t>::Error(what + ": '" + *expanded + "' is too large");
+    if (!value.ok()) {
+      Error(field, value.error() + " (" + meaning + ")");
       return false;
     }
-    *out = value;
+    *out = static_cast<int>(value.value());
     return true;
   }
 
   bool ReadBool(const Field& field, const std::string& what, bool* out) {
-    std::string text = field.value.IsScalar() ? field.value.Scalar() : "";
-    if (text != "true" && text != "false") {
-      Error(field, what + ": '" + text + "' must be true or false");
+    ParseResult<bool> value = ReadYamlBool(field.value, what);
+    if (!value.ok()) {
+      Error(field, value.error());
       return false;
     }
-    *out = text == "true";
+    *out = value.value();
     return true;
   }
 
@@ -259,7 +266,7 @@ class PlanLoader {
     if (Field f = Get(field.value, "gate_interval"))
       ReadDuration(f, "defaults.gate_interval", &defaults_.gate_interval);
     if (Field f = Get(field.value, "gate_samples"))
-      ReadInt(f, "defaults.gate_samples", 1, "must be a whole number of 1 or more",
+      ReadInt(f, "defaults.gate_samples", 1, "consecutive passing measurements",
               &defaults_.gate_samples);
   }
 
@@ -320,6 +327,510 @@ class PlanLoader {
     }
   }
 
+  // --- Parameters -----------------------------------------------------------------------
+
+  // params: {name: {type: T, default: V, help: "...", target: T, values: [...]}, ...}
+  void LoadParamSpecs(const Field& field) {
+    if (!field.value.IsMap()) {
+      Error(field,
+            "'params' must be a mapping of parameter names to {type, default, help}, e.g. "
+            "params: {new_version: {type: version, help: \"the version to install\"}}");
+      return;
+    }
+    for (const auto& entry : field.value) {
+      std::string name = entry.first.IsScalar() ? entry.first.Scalar() : "";
+      std::string context = "parameter '" + name + "'";
+      if (!IsParamName(name)) {
+        Error(entry.first, context +
+                               ": a parameter name is 1 to 64 of A-Z a-z 0-9 _, not starting "
+                               "with a digit");
+        continue;
+      }
+      if (name == "cluster" || name == "member") {
+        Error(entry.first, context +
+                               ": {{cluster}} and {{member}} mean the step's cluster and member "
+                               "in gate queries; give the parameter another name");
+        continue;
+      }
+      if (!entry.second.IsMap()) {
+        Error(entry.first, context + " must be a mapping with type, e.g. {type: version}");
+        continue;
+      }
+      CheckKeys(entry.second, context, {"type", "default", "help", "target", "values"});
+      ParamSpec spec;
+      spec.name = name;
+      spec.where = file_ + ":" + std::to_string(Line(entry.first));
+      param_lines_[name] = Line(entry.first);
+      Field type = Get(entry.second, "type");
+      std::string type_name = type && type.value.IsScalar() ? type.value.Scalar() : "";
+      std::optional<ParamType> parsed = ParseParamType(type_name);
+      if (!parsed) {
+        Error(type ? Line(type) : Line(entry.first),
+              context + ": " + (type ? "unknown type '" + type_name + "'" : "missing 'type:'") +
+                  " (use string, integer, number, duration, version, member, members or "
+                  "cluster)");
+        continue;
+      }
+      spec.type = *parsed;
+      if (Field help = Get(entry.second, "help")) ReadString(help, context + ".help", &spec.help);
+      if (Field target = Get(entry.second, "target")) {
+        if (spec.type != ParamType::kMember && spec.type != ParamType::kMembers) {
+          Error(target, context + ": 'target' is for member and members parameters");
+          continue;
+        }
+        ReadString(target, context + ".target", &spec.target);
+      }
+      if (Field values = Get(entry.second, "values")) {
+        if (spec.type != ParamType::kString || !values.value.IsSequence() ||
+            values.value.size() == 0) {
+          Error(values, context +
+                            ": 'values' lists the values a string parameter accepts, e.g. "
+                            "values: [wait, proceed, rollback]");
+          continue;
+        }
+        for (const auto& v : values.value)
+          if (v.IsScalar()) allowed_values_[name].push_back(v.Scalar());
+      }
+      if (Field def = Get(entry.second, "default")) {
+        if (def.value.IsSequence() && spec.type == ParamType::kMembers) {
+          std::string joined;
+          for (const auto& v : def.value)
+            joined += (joined.empty() ? "" : ",") + (v.IsScalar() ? v.Scalar() : std::string());
+          spec.default_value = joined;
+        } else if (def.value.IsScalar()) {
+          spec.default_value = def.value.Scalar();
+        } else {
+          Error(def, context + ": 'default' must be a single value");
+          continue;
+        }
+      }
+      result_.plan.params.push_back(std::move(spec));
+    }
+  }
+
+  static bool IsParamName(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      char c = name[i];
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+      if (!letter && !(c >= '0' && c <= '9' && i > 0)) return false;
+    }
+    return true;
+  }
+
+  const ParamSpec* FindParam(const std::string& name) const {
+    for (const ParamSpec& p : result_.plan.params)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+
+  std::string ParamNames() const {
+    std::vector<std::string> names;
+    for (const ParamSpec& p : result_.plan.params) names.push_back(p.name);
+    return names.empty() ? "none" : Join(names);
+  }
+
+  // cluster: NAME, or clusters: {target: NAME, ...}; a NAME may be a cluster parameter.
+  void LoadTargets(const YAML::Node& root) {
+    Field single = Get(root, "cluster");
+    Field several = Get(root, "clusters");
+    if (single && several) {
+      Error(several,
+            "give either 'cluster:' (one cluster) or 'clusters:' (named targets), not both");
+      return;
+    }
+    if (!single && !several) {
+      Error(root, "missing 'cluster:'; name the cluster of " + config_.file +
+                      " this plan upgrades (or 'clusters:' with a name for each cluster it "
+                      "acts on, e.g. clusters: {firewalls: edge-fw, routers: edge-rtr})");
+      return;
+    }
+    if (single) {
+      AddTarget(single, "", "cluster");
+      return;
+    }
+    if (!several.value.IsMap() || several.value.size() == 0) {
+      Error(several, "'clusters' must map a name for each cluster to a cluster of " + config_.file +
+                         ", e.g. clusters: {firewalls: edge-fw, routers: edge-rtr}");
+      return;
+    }
+    for (const auto& entry : several.value) {
+      std::string name = entry.first.IsScalar() ? entry.first.Scalar() : "";
+      if (!IsValidName(name)) {
+        Error(entry.first, "clusters: target name '" + name +
+                               "' is not valid; use 1 to 64 characters from A-Z a-z 0-9 _ . -");
+        continue;
+      }
+      AddTarget({entry.first, entry.second, true}, name, "clusters." + name);
+    }
+  }
+
+  void AddTarget(const Field& field, const std::string& name, const std::string& what) {
+    std::string text;
+    if (!ReadString(field, what, &text)) return;
+    std::optional<std::string> cluster = Expand(field.value, text, what, Use::kCluster);
+    Target target{name, cluster.value_or(""), nullptr, !cluster.has_value()};
+    if (cluster) {
+      target.config = config_.FindCluster(*cluster);
+      if (!target.config) {
+        std::vector<std::string> known;
+        for (const auto& c : config_.clusters) known.push_back(c.name);
+        Error(field, (name.empty() ? "" : what + ": ") + "cluster " + Quoted(*cluster) +
+                         " is not in " + config_.file +
+                         " (known clusters: " + (known.empty() ? "none" : Join(known)) + ")");
+        return;
+      }
+      for (const Target& other : targets_) {
+        if (other.cluster == *cluster) {
+          Error(field, what + ": cluster " + Quoted(*cluster) + " is already the target " +
+                           Quoted(other.name) + "; name each cluster once");
+          return;
+        }
+      }
+    }
+    targets_.push_back(target);
+    result_.plan.targets.push_back({name, target.cluster});
+    if (result_.plan.cluster.empty()) result_.plan.cluster = target.cluster;
+  }
+
+  // Checks every parameter's value (given or default) by its type and keeps it in values_;
+  // cluster parameters are resolved first (LoadTargets needs them), so this runs twice.
+  void ResolveParamValues(const YAML::Node& root) {
+    Plan& plan = result_.plan;
+    int params_line = Get(root, "params") ? Line(Get(root, "params")) : 0;
+    if (given_) {
+      for (const auto& [name, value] : *given_) {
+        if (!FindParam(name))
+          Error(params_line, "parameter '" + name + "' is not a parameter of plan " +
+                                 Quoted(plan.name) + " (it takes: " + ParamNames() + ")");
+      }
+    }
+    for (const ParamSpec& spec : plan.params) ResolveParamValue(spec);
+    for (const ParamSpec& spec : plan.params)
+      if (values_.count(spec.name)) plan.param_values[spec.name] = values_[spec.name];
+  }
+
+  // The value of a parameter: given at start, else its default. nullopt (and the plan not
+  // complete) when it has neither; an error when the value does not fit the type.
+  std::optional<std::string> ResolveParamValue(const ParamSpec& spec) {
+    if (auto it = values_.find(spec.name); it != values_.end()) return it->second;
+    if (failed_params_.count(spec.name)) return std::nullopt;
+    const std::string* raw = nullptr;
+    bool from_default = false;
+    if (given_) {
+      if (auto it = given_->find(spec.name); it != given_->end()) raw = &it->second;
+    }
+    if (!raw && spec.default_value) {
+      raw = &*spec.default_value;
+      from_default = true;
+    }
+    int line = param_lines_[spec.name];
+    std::string context =
+        "parameter '" + spec.name + "' (" + std::string(ParamTypeName(spec.type)) + ")";
+    if (!raw) {
+      result_.plan.complete = false;
+      if (given_) {
+        Error(line, context + " has no default: give it, e.g. --param " + spec.name + "=" +
+                        ValueExample(spec) + (spec.help.empty() ? "" : " (" + spec.help + ")"));
+        failed_params_.insert(spec.name);
+      }
+      return std::nullopt;
+    }
+    std::string value = *raw;
+    std::string why = CheckParamValue(spec, &value);
+    if (!why.empty()) {
+      Error(line, context + ": " + (from_default ? "default " : "") + QuoteForMessage(*raw, 80) +
+                      " " + why);
+      failed_params_.insert(spec.name);
+      result_.plan.complete = false;
+      return std::nullopt;
+    }
+    values_[spec.name] = value;
+    return value;
+  }
+
+  static std::string ValueExample(const ParamSpec& spec) {
+    switch (spec.type) {
+      case ParamType::kInteger:
+        return "10";
+      case ParamType::kNumber:
+        return "0.5";
+      case ParamType::kDuration:
+        return "10m";
+      case ParamType::kVersion:
+        return "2.4.1";
+      case ParamType::kMember:
+        return "fw1";
+      case ParamType::kMembers:
+        return "fw2,fw3";
+      case ParamType::kCluster:
+        return "edge-fw";
+      case ParamType::kString:
+        return "VALUE";
+    }
+    return "VALUE";
+  }
+
+  // "" when `*value` is a value of the parameter (then in its canonical form), else why not
+  // and the fix.
+  std::string CheckParamValue(const ParamSpec& spec, std::string* value) {
+    const std::string& text = *value;
+    switch (spec.type) {
+      case ParamType::kString: {
+        if (text.size() > 1024) return "is longer than 1024 bytes";
+        if (!IsValidUtf8(text)) return "is not valid UTF-8";
+        for (unsigned char c : text)
+          if (c < 0x20 || c == 0x7f) return "holds a control character (a newline, a tab, ...)";
+        if (auto it = allowed_values_.find(spec.name); it != allowed_values_.end()) {
+          if (std::find(it->second.begin(), it->second.end(), text) == it->second.end())
+            return "is not one of " + Join(it->second);
+        }
+        return {};
+      }
+      case ParamType::kInteger: {
+        // The rule of every whole number in plans and configurations, in the words of a
+        // parameter.
+        if (!ParseYamlInteger(text, spec.name).ok())
+          return "is not a whole number (write e.g. 10 or -1)";
+        return {};
+      }
+      case ParamType::kNumber: {
+        std::optional<double> d = ParseDouble(text);
+        if (!d || !std::isfinite(*d)) return "is not a finite number (write e.g. 0.5, 10 or 1e6)";
+        return {};
+      }
+      case ParamType::kDuration: {
+        if (!ParseYamlDuration(text, spec.name, DurationMinimum::kAboveZero).ok())
+          return "is not a duration above zero (write it like Prometheus: 30s, 10m, 1h30m)";
+        return {};
+      }
+      case ParamType::kVersion: {
+        bool ok =
+            !text.empty() && text.size() <= 64 && std::isalnum(static_cast<unsigned char>(text[0]));
+        for (char c : text)
+          ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+                c == '+' || c == '~';
+        if (!ok)
+          return "is not a version (1 to 64 of A-Z a-z 0-9 . _ - + ~, starting with a letter or "
+                 "digit, e.g. R81.20 or 2.4.1)";
+        return {};
+      }
+      case ParamType::kCluster: {
+        if (!config_.FindCluster(text)) {
+          std::vector<std::string> known;
+          for (const auto& c : config_.clusters) known.push_back(c.name);
+          return "is not a cluster of " + config_.file +
+                 " (known: " + (known.empty() ? "none" : Join(known)) + ")";
+        }
+        return {};
+      }
+      case ParamType::kMember:
+      case ParamType::kMembers: {
+        const Target* target = TargetNamed(spec.target);
+        if (!target) {
+          return spec.target.empty()
+                     ? "cannot be checked: the plan acts on several clusters, so the "
+                       "parameter needs 'target:' naming one of them"
+                     : "cannot be checked: its target " + Quoted(spec.target) +
+                           " is not under 'clusters:'";
+        }
+        if (!target->config) return {};  // the unknown cluster is reported at its target
+        std::vector<std::string> names = SplitList(text);
+        if (names.empty()) return "names no member (write e.g. " + ValueExample(spec) + ")";
+        if (spec.type == ParamType::kMember && names.size() > 1)
+          return "names more than one member; the parameter takes one";
+        std::set<std::string> seen;
+        for (const std::string& name : names) {
+          if (!target->config->FindMember(name))
+            return "names " + Quoted(name) + ", which is not a member of cluster " +
+                   Quoted(target->cluster) + " (its members: " + MembersOf(*target->config) + ")";
+          if (!seen.insert(name).second) return "names " + Quoted(name) + " twice";
+        }
+        std::string canonical;
+        for (const std::string& name : names) canonical += (canonical.empty() ? "" : ",") + name;
+        *value = canonical;
+        return {};
+      }
+    }
+    return {};
+  }
+
+  static std::vector<std::string> SplitList(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t comma = text.find(',', start);
+      if (comma == std::string::npos) comma = text.size();
+      std::string item(Trim(std::string_view(text).substr(start, comma - start)));
+      if (!item.empty()) out.push_back(item);
+      start = comma + 1;
+    }
+    return out;
+  }
+
+  static std::string MembersOf(const ClusterConfig& cluster) {
+    std::vector<std::string> names;
+    for (const auto& m : cluster.members) names.push_back(m.name);
+    return Join(names);
+  }
+
+  // How a field uses the text a parameter puts into it.
+  enum class Use {
+    kText,       // free text (descriptions, driver parameters): any value as written
+    kInteger,    // the whole field is one integer parameter
+    kDuration,   // the whole field is one duration parameter
+    kCondition,  // "< {{max}}": integer and number parameters
+    kQuery,      // PromQL: numbers anywhere, names only inside a quoted string, escaped
+    kCommand,    // a shell command: values quoted for the shell
+    kCluster,    // the whole field is one cluster parameter
+  };
+
+  // `text` with its parameters replaced by their values. nullopt when a parameter has no
+  // value yet (the field is checked when a run starts) or on an error (reported here;
+  // `*ok`, when given, is cleared). {{cluster}} and {{member}} are left for gate queries.
+  std::optional<std::string> Expand(const YAML::Node& at, const std::string& text,
+                                    const std::string& context, Use use, bool* ok = nullptr) {
+    std::string out;
+    std::size_t copied = 0;
+    bool unresolved = false;
+    auto fail = [&](std::string message) -> std::optional<std::string> {
+      Error(at, context + ": " + message);
+      if (ok) *ok = false;
+      return std::nullopt;
+    };
+    std::vector<Placeholder> found = FindPlaceholders(text);
+    bool whole = found.size() == 1 && found[0].begin == 0 && found[0].end == text.size();
+    for (const Placeholder& p : found) {
+      if (p.end == std::string_view::npos) break;  // reported by the field's own checks
+      if (p.name == "cluster" || p.name == "member") continue;
+      const ParamSpec* spec = FindParam(p.name);
+      if (!spec)
+        return fail(
+            "unknown placeholder '{{" + p.name + "}}'" +
+            (use == Use::kQuery ? " in query (only {{cluster}}, {{member}} and " : " (only ") +
+            "the plan's parameters are replaced; its parameters: " + ParamNames() + ")");
+      ParamType type = spec->type;
+      bool numeric = type == ParamType::kInteger || type == ParamType::kNumber;
+      std::string expected;
+      switch (use) {
+        case Use::kInteger:
+          if (!whole || type != ParamType::kInteger) expected = "one integer parameter, alone";
+          break;
+        case Use::kDuration:
+          if (!whole || type != ParamType::kDuration) expected = "one duration parameter, alone";
+          break;
+        case Use::kCluster:
+          if (!whole || type != ParamType::kCluster) expected = "one cluster parameter, alone";
+          break;
+        case Use::kCondition:
+          if (!numeric) expected = "integer or number parameters";
+          break;
+        case Use::kQuery:
+          if (type == ParamType::kMembers)
+            expected = "parameters of one value (a members parameter is for 'members:')";
+          break;
+        case Use::kCommand:
+          if (type == ParamType::kMembers) expected = "parameters of one value";
+          break;
+        case Use::kText:
+          break;
+      }
+      if (!expected.empty())
+        return fail("'{{" + p.name + "}}' is a " + std::string(ParamTypeName(type)) +
+                    " parameter; this field takes " + expected);
+      char quote = 0;
+      bool escaped = use == Use::kQuery && type != ParamType::kInteger &&
+                     type != ParamType::kNumber && type != ParamType::kDuration;
+      if (escaped) {
+        quote = QuoteAt(text, p.begin);
+        if (quote != '"' && quote != '\'')
+          return fail("'{{" + p.name + "}}' (" + std::string(ParamTypeName(type)) +
+                      ") must stand inside a quoted label value, e.g. version=\"{{" + p.name +
+                      "}}\", where its value is escaped");
+      }
+      std::optional<std::string> value = ResolveParamValue(*spec);
+      if (!value) {
+        unresolved = true;
+        continue;
+      }
+      std::string inserted = escaped ? EscapePromQlString(*value, quote) : *value;
+      if (use == Use::kCommand) inserted = ShellWord(inserted);
+      out.append(text, copied, p.begin - copied);
+      out += inserted;
+      copied = p.end;
+    }
+    if (unresolved) return std::nullopt;
+    out.append(text, copied, std::string::npos);
+    return out;
+  }
+
+  // The quote character of the PromQL string literal that position `at` is inside, or 0.
+  static char QuoteAt(const std::string& query, std::size_t at) {
+    char quote = 0;
+    for (std::size_t i = 0; i < at; ++i) {
+      char c = query[i];
+      if (quote == 0) {
+        if (c == '"' || c == '\'' || c == '`') quote = c;
+      } else if (c == '\\' && quote != '`') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    }
+    return quote;
+  }
+
+  static std::string EscapePromQlString(const std::string& value, char quote) {
+    std::string out;
+    for (char c : value) {
+      if (c == '\\' || c == quote) out += '\\';
+      out += c;
+    }
+    return out;
+  }
+
+  // A value as one shell word: as written when it holds only safe characters.
+  static std::string ShellWord(const std::string& value) {
+    bool plain = !value.empty();
+    for (char c : value)
+      plain &= std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_./:=+-,@%", c);
+    if (plain) return value;
+    std::string out = "'";
+    for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  }
+
+  // A scalar that may use parameters, as text (descriptions): kept as written while a
+  // parameter has no value.
+  bool ReadText(const Field& field, const std::string& what, std::string* out) {
+    if (!ReadString(field, what, out)) return false;
+    bool ok = true;
+    if (auto expanded = Expand(field.value, *out, what, Use::kText, &ok)) *out = *expanded;
+    return ok;
+  }
+
+  // --- Targets and members --------------------------------------------------------------
+
+  struct Target {
+    std::string name;
+    std::string cluster;
+    const ClusterConfig* config = nullptr;  // null while unknown
+    bool unresolved = false;                // a cluster parameter without a value yet
+  };
+
+  const Target* TargetNamed(const std::string& name) const {
+    if (name.empty()) return targets_.size() == 1 ? &targets_[0] : nullptr;
+    for (const Target& t : targets_)
+      if (t.name == name) return &t;
+    return nullptr;
+  }
+
+  std::string TargetNames() const {
+    std::vector<std::string> names;
+    for (const Target& t : targets_) names.push_back(t.name);
+    return Join(names);
+  }
+
   bool LoadStep(const YAML::Node& node, int index, StepSpec* out) {
     if (!node.IsMap()) {
       Error(node,
@@ -346,14 +857,14 @@ class PlanLoader {
               {"name", "action", "members", "params", "trigger", "timeout", "deadline", "gates",
                "rollback", "rollback_gates"});
 
-    ok &= LoadAction(node, context, nullptr, &step.action);
+    ok &= LoadAction(node, context, nullptr, &step.action, &step_members_unresolved_);
     if (Field trigger = Get(node, "trigger")) ok &= LoadTrigger(trigger, context, &step.trigger);
     if (Field timeout = Get(node, "timeout"))
       ok &= ReadDuration(timeout, context + ".timeout", &step.timeout);
     if (Field deadline = Get(node, "deadline")) ok &= LoadDeadline(deadline, context, &step);
 
     std::set<std::string> gate_names;
-    bool has_members = !step.action.members.empty();
+    bool has_members = !step.action.members.empty() || step_members_unresolved_;
     if (Field gates = Get(node, "gates"))
       ok &= LoadGates(gates, context, false, has_members, &gate_names, &step.gates);
     if (Field rollback = Get(node, "rollback")) {
@@ -375,7 +886,8 @@ class PlanLoader {
           CheckKeys(item, item_context, {"action", "members", "params"});
           ActionSpec compensation;
           compensation.where = Where(item);
-          if (LoadAction(item, item_context, &step.action.members, &compensation)) {
+          bool unresolved = false;
+          if (LoadAction(item, item_context, &step.action, &compensation, &unresolved)) {
             step.rollback.push_back(std::move(compensation));
           } else {
             ok = false;
@@ -388,10 +900,10 @@ class PlanLoader {
     return ok && !step.name.empty();
   }
 
-  // The action, members and params keys of `map` (a step or a compensation). Members
-  // default to `default_members` when given (a compensation acts on its step's members).
-  bool LoadAction(const YAML::Node& map, const std::string& context,
-                  const std::vector<std::string>* default_members, ActionSpec* out) {
+  // The action, members and params keys of `map` (a step or a compensation). A
+  // compensation without members acts on its step's (`step_action`).
+  bool LoadAction(const YAML::Node& map, const std::string& context, const ActionSpec* step_action,
+                  ActionSpec* out, bool* members_unresolved) {
     bool ok = true;
     std::optional<Action> action;
     Field action_field = Get(map, "action");
@@ -412,56 +924,226 @@ class PlanLoader {
     }
     if (action) out->action = *action;
 
-    ok &= LoadMembers(map, context, default_members, action, out);
+    ok &= LoadMembers(map, context, step_action, action, out, members_unresolved);
     ok &= LoadParams(map, context, action, out);
     return ok;
   }
 
-  std::string ClusterMembers() const {
+  // One entry of a members list, resolved: the target it belongs to and its member names
+  // (all of the target's for "*"). `unresolved` when a parameter has no value yet.
+  struct MemberEntry {
+    const Target* target = nullptr;
     std::vector<std::string> names;
-    for (const auto& m : cluster_->members) names.push_back(m.name);
-    return Join(names);
+    bool unresolved = false;
+    int line = 0;
+  };
+
+  // name, target/name, *, target/*, or {{p}} (a member or members parameter).
+  bool ReadMemberEntry(const YAML::Node& at, const std::string& text, const std::string& context,
+                       MemberEntry* entry) {
+    entry->line = Line(at);
+    std::vector<Placeholder> found = FindPlaceholders(text);
+    if (!found.empty()) {
+      const Placeholder& p = found[0];
+      const ParamSpec* spec = FindParam(p.name);
+      bool whole = found.size() == 1 && p.begin == 0 && p.end == text.size();
+      if (!whole || !spec ||
+          (spec->type != ParamType::kMember && spec->type != ParamType::kMembers)) {
+        Error(at, context + ": members entry '" + text +
+                      "' is not a member: use a name, target/name, *, target/* or one member "
+                      "or members parameter alone, e.g. \"{{old}}\" (parameters: " +
+                      ParamNames() + ")");
+        return false;
+      }
+      entry->target = TargetNamed(spec->target);
+      if (!entry->target) {
+        Error(at, context + ": parameter '" + spec->name +
+                      "' needs 'target:' naming one of the plan's clusters (" + TargetNames() +
+                      ")");
+        return false;
+      }
+      std::optional<std::string> value = ResolveParamValue(*spec);
+      if (!value) {
+        entry->unresolved = true;
+        return !failed_params_.count(spec->name);
+      }
+      entry->names = SplitList(*value);
+      return true;
+    }
+    std::string target_name, member = text;
+    if (std::size_t slash = text.find('/'); slash != std::string::npos) {
+      target_name = text.substr(0, slash);
+      member = text.substr(slash + 1);
+      entry->target = nullptr;
+      for (const Target& t : targets_)
+        if (!t.name.empty() && t.name == target_name) entry->target = &t;
+      if (!entry->target) {
+        Error(at, context + ": '" + target_name + "' in " + Quoted(text) +
+                      " is not one of the plan's clusters (" +
+                      (targets_.size() == 1 && targets_[0].name.empty()
+                           ? "this plan names one cluster: write the member alone"
+                           : "clusters: " + TargetNames()) +
+                      ")");
+        return false;
+      }
+    } else {
+      if (targets_.empty()) return false;  // the cluster's error is reported at 'cluster:'
+      entry->target = TargetNamed("");
+      if (!entry->target) {
+        Error(at, context + ": member " + Quoted(text) +
+                      " needs its cluster: the plan acts on several, write e.g. " +
+                      (targets_.empty() ? "target" : targets_[0].name) + "/" + text);
+        return false;
+      }
+    }
+    if (member.empty()) {
+      Error(at, context + ": each entry of 'members' must be a member name");
+      return false;
+    }
+    if (member == "*") {
+      if (entry->target->config)
+        for (const auto& m : entry->target->config->members) entry->names.push_back(m.name);
+      entry->unresolved = entry->target->unresolved;
+      return true;
+    }
+    entry->names.push_back(member);
+    return true;
   }
 
-  bool LoadMembers(const YAML::Node& map, const std::string& context,
-                   const std::vector<std::string>* default_members, std::optional<Action> action,
-                   ActionSpec* out) {
-    Field members = Get(map, "members");
-    if (!members) {
-      if (default_members) {
-        out->members = *default_members;
-        return true;
-      }
-      Error(map,
-            context + ": missing 'members:'; list the members to act on" +
-                (cluster_ ? " (members of " + Quoted(cluster_->name) + ": " + ClusterMembers() + ")"
-                          : std::string()));
-      return false;
+  bool ReadMemberEntries(const YAML::Node& list, const std::string& context,
+                         std::vector<MemberEntry>* entries) {
+    if (list.IsScalar()) {
+      MemberEntry entry;
+      if (!ReadMemberEntry(list, list.Scalar(), context, &entry)) return false;
+      entries->push_back(std::move(entry));
+      return true;
     }
-    if (!members.value.IsSequence() || members.value.size() == 0) {
-      Error(members, context + ": 'members' must be a non-empty list, e.g. members: [fw1]");
-      return false;
-    }
+    if (!list.IsSequence() || list.size() == 0) return false;
     bool ok = true;
-    for (const auto& item : members.value) {
-      std::string name = item.IsScalar() ? item.Scalar() : "";
-      YAML::Node at = item.IsScalar() ? YAML::Node(item) : members.value;
-      if (name.empty()) {
-        Error(at, context + ": each entry of 'members' must be a member name");
+    for (const auto& item : list) {
+      MemberEntry entry;
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        Error(item.IsScalar() ? YAML::Node(item) : list,
+              context + ": each entry of 'members' must be a member name");
         ok = false;
         continue;
       }
-      if (std::find(out->members.begin(), out->members.end(), name) != out->members.end()) {
-        Error(at, context + ": member " + Quoted(name) + " is listed twice");
+      if (ReadMemberEntry(item, item.Scalar(), context, &entry))
+        entries->push_back(std::move(entry));
+      else
         ok = false;
-        continue;
+    }
+    return ok;
+  }
+
+  bool LoadMembers(const YAML::Node& map, const std::string& context, const ActionSpec* step_action,
+                   std::optional<Action> action, ActionSpec* out, bool* unresolved) {
+    *unresolved = false;
+    Field members = Get(map, "members");
+    const std::string example =
+        targets_.size() > 1 ? "members: [" + targets_[0].name + "/fw1]" : "members: [fw1]";
+    if (!members) {
+      if (step_action) {
+        out->cluster = step_action->cluster;
+        out->members = step_action->members;
+        *unresolved = step_members_unresolved_;
+        return CheckMembersSupport(Line(map), {}, context, action, out, TargetOf(out->cluster));
       }
-      out->members.push_back(name);
-      if (!cluster_) continue;  // the unknown cluster is reported once, at 'cluster:'
-      const MemberConfig* member = cluster_->FindMember(name);
+      const Target* only = TargetNamed("");
+      Error(map, context + ": missing 'members:'; list the members to act on" +
+                     (only && only->config ? " (members of " + Quoted(only->cluster) + ": " +
+                                                 MembersOf(*only->config) + ")"
+                                           : std::string()));
+      return false;
+    }
+    std::vector<MemberEntry> entries;
+    std::vector<MemberEntry> excluded;
+    bool ok = true;
+    const std::string shape_fix = ": 'members' must be a non-empty list (e.g. " + example +
+                                  ", [\"*\"] for all, or [\"{{param}}\"]) or {all_except: [...]}";
+    if (members.value.IsMap()) {
+      CheckKeys(members.value, context + ".members", {"all_except"});
+      Field except = Get(members.value, "all_except");
+      if (!except || !ReadMemberEntries(except.value, context, &excluded) || excluded.empty()) {
+        if (except && excluded.empty() && !except.value.IsSequence())
+          Error(except, context + ": all_except must be a non-empty list of members");
+        else if (!except)
+          Error(members, context + shape_fix);
+        return false;
+      }
+      MemberEntry all;
+      all.target = excluded[0].target;
+      if (all.target->config)
+        for (const auto& m : all.target->config->members) all.names.push_back(m.name);
+      all.unresolved = all.target->unresolved;
+      entries.push_back(all);
+    } else if (members.value.IsNull() ||
+               (members.value.IsSequence() && members.value.size() == 0)) {
+      Error(members, context + shape_fix);
+      return false;
+    } else if (!ReadMemberEntries(members.value, context, &entries)) {
+      return false;
+    }
+    const Target* target = nullptr;
+    std::map<std::string, int> lines;
+    for (const MemberEntry& e : entries) {
+      *unresolved |= e.unresolved;
+      for (const std::string& name : e.names) lines.emplace(name, e.line);
+      if (target && e.target != target) {
+        Error(members, context + ": a step acts on the members of one cluster; " +
+                           Quoted(target->cluster.empty() ? target->name : target->cluster) +
+                           " and " +
+                           Quoted(e.target->cluster.empty() ? e.target->name : e.target->cluster) +
+                           " are two (split the step)");
+        return false;
+      }
+      target = e.target;
+      for (const std::string& name : e.names) {
+        if (std::find(out->members.begin(), out->members.end(), name) != out->members.end()) {
+          Error(members, context + ": member " + Quoted(name) + " is listed twice");
+          ok = false;
+          continue;
+        }
+        out->members.push_back(name);
+      }
+    }
+    for (const MemberEntry& e : excluded) {
+      *unresolved |= e.unresolved;
+      if (e.target != target) {
+        Error(members, context + ": all_except names members of two clusters");
+        return false;
+      }
+      for (const std::string& name : e.names) std::erase(out->members, name);
+    }
+    if (!target) return false;
+    out->cluster = target->cluster;
+    if (!*unresolved && out->members.empty()) {
+      Error(members, context + ": 'members' leaves no member to act on");
+      return false;
+    }
+    return CheckMembersSupport(Line(members), lines, context, action, out, target) && ok;
+  }
+
+  const Target* TargetOf(const std::string& cluster) const {
+    for (const Target& t : targets_)
+      if (t.cluster == cluster) return &t;
+    return nullptr;
+  }
+
+  // Every member is in its cluster and its driver declares the action.
+  bool CheckMembersSupport(int line, const std::map<std::string, int>& lines,
+                           const std::string& context, std::optional<Action> action,
+                           const ActionSpec* spec, const Target* target) {
+    if (!target || !target->config) return true;  // reported at the target
+    bool ok = true;
+    for (const std::string& name : spec->members) {
+      auto found = lines.find(name);
+      int at = found != lines.end() && found->second > 0 ? found->second : line;
+      const MemberConfig* member = target->config->FindMember(name);
       if (!member) {
         Error(at, context + ": member " + Quoted(name) + " is not in cluster " +
-                      Quoted(cluster_->name) + " (its members: " + ClusterMembers() + ")");
+                      Quoted(target->cluster) + " (its members: " + MembersOf(*target->config) +
+                      ")");
         ok = false;
         continue;
       }
@@ -488,6 +1170,7 @@ class PlanLoader {
   bool LoadParams(const YAML::Node& map, const std::string& context, std::optional<Action> action,
                   ActionSpec* out) {
     bool ok = true;
+    unresolved_params_.clear();
     Field params = Get(map, "params");
     if (params && !params.value.IsNull()) {
       if (!params.value.IsMap()) {
@@ -511,7 +1194,22 @@ class PlanLoader {
           ok = false;
           continue;
         }
-        if (!out->params.emplace(key, entry.second.Scalar()).second) {
+        std::string value = entry.second.Scalar();
+        bool command = action == Action::kRun && key == "command";
+        bool expanded_ok = true;
+        std::optional<std::string> expanded =
+            Expand(entry.second, value, context + ": parameter '" + key + "'",
+                   command ? Use::kCommand : Use::kText, &expanded_ok);
+        if (!expanded_ok) {
+          ok = false;
+          continue;
+        }
+        if (expanded) {
+          value = *expanded;
+        } else {
+          unresolved_params_.insert(key);
+        }
+        if (!out->params.emplace(key, value).second) {
           Error(entry.first, context + ": parameter '" + key + "' is given twice");
           ok = false;
         }
@@ -525,7 +1223,7 @@ class PlanLoader {
                 required + "' (write " + RequiredParamExample(*action) + ")");
       return false;
     }
-    if (*action == Action::kSetRole) {
+    if (*action == Action::kSetRole && !unresolved_params_.count("role")) {
       const std::string& role = out->params["role"];
       if (role != "active" && role != "standby") {
         Error(Get(params.value, "role"),
@@ -598,6 +1296,11 @@ class PlanLoader {
     }
     Field then = Get(field.value, "then");
     std::string text = then && then.value.IsScalar() ? then.value.Scalar() : "";
+    std::optional<std::string> expanded =
+        then ? Expand(then.value, text, context + ".deadline.then", Use::kText, &ok) : text;
+    if (!ok) return false;
+    if (!expanded) return true;  // checked when a run gives the parameter
+    text = *expanded;
     if (text == "wait") {
       deadline.then = DeadlinePolicy::kWait;
     } else if (text == "proceed") {
@@ -670,10 +1373,18 @@ class PlanLoader {
                "failure_limit", "inconclusive_limit", "consecutive_error_limit"});
 
     if (Field query = Get(node, "query")) {
-      if (ReadString(query, context + ".query", &gate->query))
-        ok &= CheckQuery(query, context, step_has_members, gate->query);
-      else
+      if (ReadString(query, context + ".query", &gate->query)) {
+        bool expanded_ok = true;
+        std::optional<std::string> expanded =
+            Expand(query.value, gate->query, context, Use::kQuery, &expanded_ok);
+        ok &= expanded_ok;
+        if (expanded) {
+          gate->query = *expanded;
+          ok &= CheckQuery(query, context, step_has_members, gate->query);
+        }
+      } else {
         ok = false;
+      }
     } else {
       Error(node,
             context +
@@ -685,9 +1396,18 @@ class PlanLoader {
     if (Field condition = Get(node, "condition")) {
       std::string text;
       std::string error;
-      if (!ReadString(condition, context + ".condition", &text)) {
+      bool expanded_ok = true;
+      std::optional<std::string> expanded;
+      if (ReadString(condition, context + ".condition", &text))
+        expanded =
+            Expand(condition.value, text, context + ".condition", Use::kCondition, &expanded_ok);
+      else
+        expanded_ok = false;
+      if (!expanded_ok) {
         ok = false;
-      } else if (auto parsed = ParseCondition(text, &error)) {
+      } else if (!expanded) {
+        // checked when a run gives the parameter
+      } else if (auto parsed = ParseCondition(*expanded, &error)) {
         gate->condition = *parsed;
       } else {
         Error(condition, context + ": " + error);
@@ -716,8 +1436,7 @@ class PlanLoader {
       }
     }
     if (Field samples = Get(node, "samples"))
-      ok &= ReadInt(samples, context + ".samples", 1,
-                    "must be a whole number of 1 or more (consecutive passing measurements)",
+      ok &= ReadInt(samples, context + ".samples", 1, "consecutive passing measurements",
                     &gate->samples);
     if (Field interval = Get(node, "interval"))
       ok &= ReadDuration(interval, context + ".interval", &gate->interval);
@@ -738,7 +1457,7 @@ class PlanLoader {
         ok = false;
       }
     }
-    const std::string limit_fix = "must be a whole number, -1 for no limit";
+    const std::string limit_fix = "-1 for no limit";
     if (Field f = Get(node, "failure_limit"))
       ok &= ReadInt(f, context + ".failure_limit", -1, limit_fix, &gate->failure_limit);
     if (Field f = Get(node, "inconclusive_limit"))
@@ -780,10 +1499,17 @@ class PlanLoader {
   std::string file_;
   const CutoverConfig& config_;
   const DriverRegistry& registry_;
+  const ParamValues* given_;
   PlanLoadResult& result_;
-  const ClusterConfig* cluster_ = nullptr;
+  std::vector<Target> targets_;
+  std::map<std::string, std::string> values_;  // checked parameter values
+  std::set<std::string> failed_params_;        // reported once
+  std::map<std::string, int> param_lines_;
+  std::map<std::string, std::vector<std::string>> allowed_values_;
   Defaults defaults_;
-  std::map<std::string, int> alert_lines_;  // rollback.alerts and their lines
+  std::map<std::string, int> alert_lines_;   // rollback.alerts and their lines
+  bool step_members_unresolved_ = false;     // of the step being read
+  std::set<std::string> unresolved_params_;  // of the action being read
 };
 
 }  // namespace
@@ -842,19 +1568,35 @@ std::string PlanLoadResult::ErrorText() const {
   return text;
 }
 
-PlanLoadResult LoadPlanString(const std::string& yaml, const std::string& name,
-                              const CutoverConfig& config, const DriverRegistry& registry) {
+namespace {
+
+PlanLoadResult ReadPlan(const std::string& yaml, const std::string& name,
+                        const CutoverConfig& config, const DriverRegistry& registry,
+                        const ParamValues* given) {
   PlanLoadResult result;
   result.plan.file = name;
   result.plan.digest = Fnv1aHex(yaml);
+  result.plan.source = yaml;
   YamlDocument document = ParseYaml(yaml);
   for (YamlProblem& problem : document.problems)
     result.errors.push_back({name, problem.line, std::move(problem.message)});
   if (!document.syntax_ok) return result;
-  PlanLoader loader(name, config, registry, result);
+  PlanLoader loader(name, config, registry, given, result);
   loader.Load(document.root);
   if (!result.ok()) result.plan.steps.clear();
   return result;
+}
+
+}  // namespace
+
+PlanLoadResult LoadPlanString(const std::string& yaml, const std::string& name,
+                              const CutoverConfig& config, const DriverRegistry& registry) {
+  return ReadPlan(yaml, name, config, registry, nullptr);
+}
+
+PlanLoadResult InstantiatePlan(const Plan& loaded, const ParamValues& given,
+                               const CutoverConfig& config, const DriverRegistry& registry) {
+  return ReadPlan(loaded.source, loaded.file, config, registry, &given);
 }
 
 PlanLoadResult LoadPlanFile(const std::string& path, const CutoverConfig& config,

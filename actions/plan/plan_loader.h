@@ -3,6 +3,7 @@
 // errors is never used.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,23 @@ struct PlanLoadResult {
   std::string ErrorText() const;
 };
 
+// Parameter values as given at a start, by name, as text ("fw2", "10m", "fw2,fw3").
+using ParamValues = std::map<std::string, std::string>;
+
+// Reads a plan with its parameters' defaults. Fields that use a parameter without a
+// default are checked for their type only; the plan is then not `complete` and runs only
+// through InstantiatePlan.
 PlanLoadResult LoadPlanFile(const std::string& path, const CutoverConfig& config,
                             const DriverRegistry& registry);
 PlanLoadResult LoadPlanString(const std::string& yaml, const std::string& name,
                               const CutoverConfig& config, const DriverRegistry& registry);
+
+// The plan `loaded` read again with the values given at a start: each is checked by its
+// type (a member must be in its cluster, a duration must read as one, ...), defaults fill
+// in the rest, and the whole plan is validated with them. A missing, unknown or ill-typed
+// parameter is an error naming it and the fix.
+PlanLoadResult InstantiatePlan(const Plan& loaded, const ParamValues& given,
+                               const CutoverConfig& config, const DriverRegistry& registry);
 
 // Parses "< 10", "<=0.5", "== 1" ...; nullopt with *error set otherwise.
 std::optional<Condition> ParseCondition(const std::string& text, std::string* error);

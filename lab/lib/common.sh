@@ -3,12 +3,16 @@
 #
 # Everything the lab creates on this machine carries the prefix "co-": namespaces
 # (co-client, co-fw1, ...), the host's management link (co-mgmt), FRR's pathspace
-# directories (/etc/frr/co-*, /var/run/frr/co-*) and the lab's record (/run/co-lab), so
-# `down` can find leftovers of any run. Addresses are private test ranges that exist only
-# inside the namespaces, except the host's one address on the management link.
+# directories (/etc/frr/co-*, /var/run/frr/co-*) and the lab's record (/run/co-lab, with
+# the link /run/co-lab/state to the state directory), so `down` can find leftovers of
+# any run. Addresses are private test ranges that exist only inside the namespaces,
+# except the host's one address on the management link.
 
 readonly LAB_PREFIX=co-
 readonly LAB_RECORD_DIR=/run/co-lab
+# The state directory at a fixed path while the lab is up (one lab per machine):
+# configurations name the lab's files under it (examples/lab/*.yml) and are used as shipped.
+readonly LAB_STATE_LINK=$LAB_RECORD_DIR/state
 readonly LAB_LOCK_FILE=/run/co-lab.lock
 readonly HOST_MGMT_LINK=co-mgmt
 readonly FRR_CONFIG_ROOT=/etc/frr

@@ -66,6 +66,8 @@ teardown_lab() {
   ip link del "$HOST_MGMT_LINK" 2>/dev/null || true
   for ns in $(lab_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
   wait_until 5 host_mgmt_link_gone || log "warning: $HOST_MGMT_LINK still exists after 5 s"
+  # The record with the state link ($LAB_STATE_LINK): rm removes the link, the state
+  # directory stays.
   rm -rf "$FRR_CONFIG_ROOT/$LAB_PREFIX"* "$FRR_RUN_ROOT/$LAB_PREFIX"* "$LAB_RECORD_DIR"
 }
 

@@ -225,36 +225,50 @@ std::vector<std::string> CheckpointDriver::WithEnvironment(std::vector<std::stri
   return wrapped;
 }
 
-ActionResult CheckpointDriver::RunAction(const std::string& what, std::vector<std::string> argv,
-                                         Duration timeout) {
-  CommandResult result = transport_->Run(WithEnvironment(std::move(argv)), timeout);
-  if (!result.Ok())
-    return ActionResult::Failure(
-        transport_->Target() + ": " + what + " failed: " + result.Describe(), Output(result));
-  return ActionResult::Success(Output(result));
+PlannedCommand CheckpointDriver::Command(std::string what, std::vector<std::string> argv,
+                                         Duration timeout) const {
+  return {std::move(what), WithEnvironment(std::move(argv)), timeout};
 }
 
 ActionResult CheckpointDriver::Perform(const ActionRequest& request) {
+  CommandPlan plan = PlanAction(request);
+  if (plan.refused()) return ActionResult::Failure(plan.refusal);
+  std::string output;
+  for (const PlannedCommand& command : plan.commands) {
+    CommandResult result = transport_->Run(command.argv, command.timeout);
+    output += Output(result);
+    if (!result.Ok())
+      return ActionResult::Failure(
+          transport_->Target() + ": " + command.what + " failed: " + result.Describe(), output);
+  }
+  // The completion line is what an operator looks for; put it first in the journal.
+  if (request.action == Action::kStartUpgradeMode &&
+      output.find(kReadyForFailover) != std::string::npos)
+    output = std::string(kReadyForFailover) + "\n" + output;
+  return ActionResult::Success(output);
+}
+
+std::vector<std::string> CheckpointDriver::Describe(const ActionRequest& request) const {
+  return DescribePlan(*transport_, PlanAction(request));
+}
+
+CommandPlan CheckpointDriver::PlanAction(const ActionRequest& request) const {
+  auto plan = [](PlannedCommand command) { return CommandPlan{{std::move(command)}, {}}; };
   Duration timeout = settings_.action_timeout;
   switch (request.action) {
     case Action::kDisconnect:
-      return RunAction("clusterXL_admin down", {"clusterXL_admin", "down"}, timeout);
+      return plan(Command("clusterXL_admin down", {"clusterXL_admin", "down"}, timeout));
     case Action::kConnect:
-      return RunAction("clusterXL_admin up", {"clusterXL_admin", "up"}, timeout);
-    case Action::kStartUpgradeMode: {
-      ActionResult result = RunAction("cphacu start", {"cphacu", "start"}, timeout);
-      // The completion line is what an operator looks for; put it first in the journal.
-      if (result.ok && result.output.find(kReadyForFailover) != std::string::npos)
-        result.output = std::string(kReadyForFailover) + "\n" + result.output;
-      return result;
-    }
+      return plan(Command("clusterXL_admin up", {"clusterXL_admin", "up"}, timeout));
+    case Action::kStartUpgradeMode:
+      return plan(Command("cphacu start", {"cphacu", "start"}, timeout));
     case Action::kStopUpgradeMode:
-      return RunAction("cphacu stop", {"cphacu", "stop"}, timeout);
+      return plan(Command("cphacu stop", {"cphacu", "stop"}, timeout));
     case Action::kDisableAcceleration:
-      return RunAction("fwaccel off -a", {"fwaccel", "off", "-a"}, timeout);
+      return plan(Command("fwaccel off -a", {"fwaccel", "off", "-a"}, timeout));
     case Action::kUpgrade: {
       if (settings_.upgrade_command.empty())
-        return ActionResult::Failure(
+        return CommandPlan::Refused(
             "upgrade: driver checkpoint has no upgrade_command; set settings.upgrade_command "
             "to the installer command (the version is passed as its last argument)");
       // The version arrives as "$1" of the operator's command, never spliced into it.
@@ -262,21 +276,21 @@ ActionResult CheckpointDriver::Perform(const ActionRequest& request) {
                                        "cutover-upgrade"};
       auto version = request.params.find("version");
       if (version != request.params.end()) argv.push_back(version->second);
-      return RunAction("upgrade (" + settings_.upgrade_command + ")", std::move(argv),
-                       settings_.upgrade_timeout);
+      return plan(Command("upgrade (" + settings_.upgrade_command + ")", std::move(argv),
+                          settings_.upgrade_timeout));
     }
     case Action::kInstallPolicy:
-      return RunAction("install_policy (" + settings_.install_policy_command + ")",
-                       {"sh", "-c", settings_.install_policy_command}, timeout);
+      return plan(Command("install_policy (" + settings_.install_policy_command + ")",
+                          {"sh", "-c", settings_.install_policy_command}, timeout));
     case Action::kRun: {
       auto command = request.params.find("command");
       if (command == request.params.end() || Trim(command->second).empty())
-        return ActionResult::Failure("run: parameter 'command' is missing or empty");
-      return RunAction("run (" + command->second + ")", {"sh", "-c", command->second}, timeout);
+        return CommandPlan::Refused("run: parameter 'command' is missing or empty");
+      return plan(Command("run (" + command->second + ")", {"sh", "-c", command->second}, timeout));
     }
     default:
-      return ActionResult::Failure("driver checkpoint does not perform action '" +
-                                   std::string(ActionName(request.action)) + "'");
+      return CommandPlan::Refused("driver checkpoint does not perform action '" +
+                                  std::string(ActionName(request.action)) + "'");
   }
 }
 

@@ -34,13 +34,17 @@ class CheckpointDriver : public Driver {
 
   MemberStatus Probe(const ProbeContext& context) override;
   ActionResult Perform(const ActionRequest& request) override;
+  std::vector<std::string> Describe(const ActionRequest& request) const override;
 
   // The argv the probe sends: {"sh", "-c", <script>}. Exposed for tests and docs.
   std::vector<std::string> ProbeCommand() const;
 
  private:
   std::vector<std::string> WithEnvironment(std::vector<std::string> argv) const;
-  ActionResult RunAction(const std::string& what, std::vector<std::string> argv, Duration timeout);
+  // The one place an action's commands are built, environment included: Perform runs
+  // them, Describe prints them.
+  CommandPlan PlanAction(const ActionRequest& request) const;
+  PlannedCommand Command(std::string what, std::vector<std::string> argv, Duration timeout) const;
 
   CheckpointSettings settings_;
   std::unique_ptr<CommandTransport> transport_;

@@ -3,10 +3,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
-#include <sstream>
 
-#include "common/strings.h"
 #include "common/yaml_reader.h"
 
 namespace cutover {
@@ -23,16 +22,16 @@ class Loader {
       return;
     }
     CheckKeys(root, "top level", {"global", "credentials", "clusters"});
-    if (root["global"]) LoadGlobal(root["global"]);
-    if (root["credentials"]) LoadCredentials(root["credentials"]);
-    const YAML::Node clusters = root["clusters"];
-    if (!clusters || !clusters.IsSequence() || clusters.size() == 0) {
-      Error(clusters ? clusters : root,
+    if (YamlEntry global = FindYamlEntry(root, "global")) LoadGlobal(global);
+    if (YamlEntry credentials = FindYamlEntry(root, "credentials")) LoadCredentials(credentials);
+    YamlEntry clusters = FindYamlEntry(root, "clusters");
+    if (!clusters || !clusters.value.IsSequence() || clusters.value.size() == 0) {
+      Error(clusters ? YamlLine(clusters) : YamlLine(root),
             "'clusters' must be a non-empty list; add at least one cluster with its members");
       return;
     }
     std::set<std::string> names;
-    for (const auto& node : clusters) {
+    for (const auto& node : clusters.value) {
       ClusterConfig cluster = LoadCluster(node);
       if (cluster.name.empty()) continue;
       if (!names.insert(cluster.name).second) {
@@ -44,21 +43,26 @@ class Loader {
     }
   }
 
-  void Error(const YAML::Node& node, std::string message) {
-    int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+  void Error(int line, std::string message) {
     result_.errors.push_back({file_, line, std::move(message)});
+  }
+  void Error(const YAML::Node& node, std::string message) {
+    Error(YamlLine(node), std::move(message));
+  }
+  void Error(const YamlEntry& entry, std::string message) {
+    Error(YamlLine(entry), std::move(message));
   }
 
  private:
   std::string Where(const YAML::Node& node) const {
-    return file_ + ":" + std::to_string(node.Mark().line + 1);
+    return file_ + ":" + std::to_string(YamlLine(node));
   }
 
   void CheckKeys(const YAML::Node& map, const std::string& context,
                  std::initializer_list<const char*> known) {
     if (!map.IsMap()) return;
     for (const auto& entry : map) {
-      std::string key = entry.first.Scalar();
+      std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
       bool found = false;
       std::string list;
       for (const char* k : known) {
@@ -70,62 +74,61 @@ class Loader {
     }
   }
 
-  bool ReadString(const YAML::Node& node, const std::string& what, std::string* out) {
-    if (!node.IsScalar()) {
-      Error(node, what + " must be a string");
-      return false;
+  // Reports the error of a read at the entry's line; the value when there is none.
+  template <typename T>
+  std::optional<T> Take(const YamlEntry& entry, ParseResult<T> read) {
+    if (!read.ok()) {
+      Error(entry, read.error());
+      return std::nullopt;
     }
-    *out = node.Scalar();
-    return true;
+    return std::move(read.value());
   }
 
-  void LoadGlobal(const YAML::Node& global) {
-    if (!global.IsMap()) {
+  bool ReadString(const YamlEntry& entry, const std::string& what, std::string* out) {
+    std::optional<std::string> text = Take(entry, ReadYamlString(entry.value, what));
+    if (text) *out = std::move(*text);
+    return text.has_value();
+  }
+
+  void LoadGlobal(const YamlEntry& global) {
+    if (!global.value.IsMap()) {
       Error(global, "'global' must be a mapping (probe_timeout, probe_concurrency)");
       return;
     }
-    CheckKeys(global, "global", {"probe_timeout", "probe_concurrency"});
-    if (const auto node = global["probe_timeout"]) {
-      auto d = node.IsScalar() ? ParseDuration(node.Scalar()) : std::nullopt;
-      if (!d || d->count() <= 0) {
-        Error(node, "global.probe_timeout: '" + (node.IsScalar() ? node.Scalar() : "") +
-                        "' is not a duration (write e.g. 8s or 500ms)");
-      } else {
+    CheckKeys(global.value, "global", {"probe_timeout", "probe_concurrency"});
+    if (YamlEntry entry = FindYamlEntry(global.value, "probe_timeout")) {
+      if (auto d = Take(entry, ReadYamlDuration(entry.value, "global.probe_timeout",
+                                                DurationMinimum::kAboveZero)))
         result_.config.global.probe_timeout = *d;
-      }
     }
-    if (const auto node = global["probe_concurrency"]) {
-      auto n = node.IsScalar() ? ParseUint(node.Scalar()) : std::nullopt;
-      if (!n || *n < 1 || *n > 1024) {
-        Error(node, "global.probe_concurrency must be a whole number from 1 to 1024");
-      } else {
+    if (YamlEntry entry = FindYamlEntry(global.value, "probe_concurrency")) {
+      if (auto n = Take(entry, ReadYamlInteger(entry.value, "global.probe_concurrency", 1, 1024)))
         result_.config.global.probe_concurrency = static_cast<int>(*n);
-      }
     }
   }
 
-  void LoadCredentials(const YAML::Node& credentials) {
-    if (!credentials.IsMap()) {
+  void LoadCredentials(const YamlEntry& credentials) {
+    if (!credentials.value.IsMap()) {
       Error(credentials, "'credentials' must be a mapping of names to credentials");
       return;
     }
-    for (const auto& entry : credentials) {
+    for (const auto& entry : credentials.value) {
       Credentials c;
-      c.name = entry.first.Scalar();
+      c.name = entry.first.IsScalar() ? entry.first.Scalar() : "";
       const YAML::Node& body = entry.second;
       if (!body.IsMap()) {
-        Error(body, "credentials \"" + c.name + "\" must be a mapping (user, identity_file, ...)");
+        Error(YamlEntry{entry.first, body, true},
+              "credentials \"" + c.name + "\" must be a mapping (user, identity_file, ...)");
         continue;
       }
       std::string context = "credentials \"" + c.name + "\"";
       for (const char* inline_secret : {"password", "token", "identity", "private_key"}) {
-        if (body[inline_secret]) {
-          Error(body[inline_secret], context +
-                                         ": secrets are given only by file reference; "
-                                         "put the secret in a file readable by cutover only and "
-                                         "write '" +
-                                         std::string(inline_secret) +
-                                         "_file: /path/to/file' instead");
+        if (YamlEntry secret = FindYamlEntry(body, inline_secret)) {
+          Error(secret, context +
+                            ": secrets are given only by file reference; "
+                            "put the secret in a file readable by cutover only and "
+                            "write '" +
+                            std::string(inline_secret) + "_file: /path/to/file' instead");
         }
       }
       CheckKeys(body, context,
@@ -141,12 +144,12 @@ class Loader {
                     {"password_file", &c.password_file, true},
                     {"token_file", &c.token_file, true}};
       for (const Field& f : fields) {
-        const YAML::Node node = body[f.key];
-        if (!node) continue;
-        if (!ReadString(node, context + "." + f.key, f.target)) continue;
+        YamlEntry field = FindYamlEntry(body, f.key);
+        if (!field) continue;
+        if (!ReadString(field, context + "." + f.key, f.target)) continue;
         if (f.must_be_readable && access(f.target->c_str(), R_OK) != 0)
-          Error(node, context + "." + f.key + ": cannot read '" + *f.target +
-                          "'; check the path and that cutover may read it");
+          Error(field, context + "." + f.key + ": cannot read '" + *f.target +
+                           "'; check the path and that cutover may read it");
       }
       result_.config.credentials[c.name] = c;
     }
@@ -159,32 +162,39 @@ class Loader {
       return cluster;
     }
     CheckKeys(node, "cluster", {"name", "driver", "settings", "credentials", "members"});
+    YamlEntry name_entry = FindYamlEntry(node, "name");
     std::string name;
-    if (!node["name"] || !ReadString(node["name"], "cluster name", &name) || !IsValidName(name)) {
-      Error(node["name"] ? node["name"] : node,
-            "cluster needs a 'name' of 1 to 64 characters from A-Z a-z 0-9 _ . -");
+    if (!name_entry) {
+      Error(node, "cluster needs a 'name' of 1 to 64 characters from A-Z a-z 0-9 _ . -");
+      return cluster;
+    }
+    if (!ReadString(name_entry, "cluster name", &name)) return cluster;
+    if (!IsValidName(name)) {
+      Error(name_entry, "cluster needs a 'name' of 1 to 64 characters from A-Z a-z 0-9 _ . -");
       return cluster;
     }
     cluster.name = name;
     cluster.where = Where(node);
     std::string context = "cluster \"" + name + "\"";
     std::string default_driver;
-    if (node["driver"]) ReadString(node["driver"], context + ".driver", &default_driver);
+    if (YamlEntry driver = FindYamlEntry(node, "driver"))
+      ReadString(driver, context + ".driver", &default_driver);
     std::string default_credentials;
-    if (node["credentials"])
-      ReadString(node["credentials"], context + ".credentials", &default_credentials);
-    YAML::Node default_settings = node["settings"];
-    if (default_settings && !default_settings.IsMap()) {
+    if (YamlEntry credentials = FindYamlEntry(node, "credentials"))
+      ReadString(credentials, context + ".credentials", &default_credentials);
+    YamlEntry default_settings = FindYamlEntry(node, "settings");
+    if (default_settings && !default_settings.value.IsMap()) {
       Error(default_settings, context + ".settings must be a mapping of driver settings");
-      default_settings = YAML::Node();
+      default_settings = YamlEntry();
     }
-    const YAML::Node members = node["members"];
-    if (!members || !members.IsSequence() || members.size() == 0) {
-      Error(members ? members : node, context + ": 'members' must be a non-empty list");
+    YamlEntry members = FindYamlEntry(node, "members");
+    if (!members || !members.value.IsSequence() || members.value.size() == 0) {
+      Error(members ? YamlLine(members) : YamlLine(node),
+            context + ": 'members' must be a non-empty list");
       return cluster;
     }
     std::set<std::string> member_names;
-    for (const auto& m : members) {
+    for (const auto& m : members.value) {
       MemberConfig member;
       if (!LoadMember(m, cluster.name, default_driver, default_credentials, default_settings,
                       &member))
@@ -200,7 +210,7 @@ class Loader {
 
   bool LoadMember(const YAML::Node& node, const std::string& cluster,
                   const std::string& default_driver, const std::string& default_credentials,
-                  const YAML::Node& default_settings, MemberConfig* member) {
+                  const YamlEntry& default_settings, MemberConfig* member) {
     if (!node.IsMap()) {
       Error(node,
             "cluster \"" + cluster + "\": each member must be a mapping (name, address, ...)");
@@ -209,20 +219,26 @@ class Loader {
     CheckKeys(node, "member", {"name", "address", "driver", "credentials", "settings"});
     member->cluster = cluster;
     member->where = Where(node);
-    if (!node["name"] || !ReadString(node["name"], "member name", &member->name) ||
-        !IsValidName(member->name)) {
-      Error(node["name"] ? node["name"] : node,
-            "cluster \"" + cluster +
-                "\": member needs a 'name' of 1 to 64 characters from A-Z a-z 0-9 _ . -");
+    const std::string name_fix =
+        "cluster \"" + cluster +
+        "\": member needs a 'name' of 1 to 64 characters from A-Z a-z 0-9 _ . -";
+    YamlEntry name = FindYamlEntry(node, "name");
+    if (!name) {
+      Error(node, name_fix);
+      return false;
+    }
+    if (!ReadString(name, "cluster \"" + cluster + "\": member name", &member->name)) return false;
+    if (!IsValidName(member->name)) {
+      Error(name, name_fix);
       return false;
     }
     std::string context = "member \"" + member->name + "\"";
     bool ok = true;
-    if (node["address"]) {
-      ok &= ReadString(node["address"], context + ".address", &member->address);
-    }
+    if (YamlEntry address = FindYamlEntry(node, "address"))
+      ok &= ReadString(address, context + ".address", &member->address);
     member->driver = default_driver;
-    if (node["driver"]) ok &= ReadString(node["driver"], context + ".driver", &member->driver);
+    YamlEntry driver = FindYamlEntry(node, "driver");
+    if (driver) ok &= ReadString(driver, context + ".driver", &member->driver);
     const DriverDescriptor* descriptor = nullptr;
     if (member->driver.empty()) {
       Error(node, context + ": no driver; set 'driver:' on the member or its cluster (one of " +
@@ -230,18 +246,18 @@ class Loader {
       ok = false;
     } else if (!(descriptor = registry_.Find(member->driver))) {
       Error(
-          node["driver"] ? node["driver"] : node,
+          driver ? YamlLine(driver) : YamlLine(node),
           context + ": unknown driver '" + member->driver + "' (known: " + registry_.Names() + ")");
       ok = false;
     }
 
     std::string credentials_name = default_credentials;
-    if (node["credentials"])
-      ok &= ReadString(node["credentials"], context + ".credentials", &credentials_name);
+    YamlEntry credentials = FindYamlEntry(node, "credentials");
+    if (credentials) ok &= ReadString(credentials, context + ".credentials", &credentials_name);
     if (!credentials_name.empty()) {
       auto it = result_.config.credentials.find(credentials_name);
       if (it == result_.config.credentials.end()) {
-        Error(node["credentials"] ? node["credentials"] : node,
+        Error(credentials ? YamlLine(credentials) : YamlLine(node),
               context + ": credentials \"" + credentials_name +
                   "\" are not defined; add them under 'credentials:'");
         ok = false;
@@ -254,115 +270,102 @@ class Loader {
       ok = false;
     }
 
-    YAML::Node settings = node["settings"];
-    if (settings && !settings.IsMap()) {
+    YamlEntry settings = FindYamlEntry(node, "settings");
+    if (settings && !settings.value.IsMap()) {
       Error(settings, context + ".settings must be a mapping of driver settings");
       return false;
     }
-    if (descriptor) ok &= LoadSettings(*descriptor, context, default_settings, settings, member);
+    if (descriptor) {
+      // A missing setting is the member's to add: at its settings, or at the member.
+      int missing_line = settings ? YamlLine(settings.key) : YamlLine(node);
+      ok &= LoadSettings(*descriptor, context, default_settings, settings, missing_line, member);
+    }
     return ok;
   }
 
   bool LoadSettings(const DriverDescriptor& descriptor, const std::string& context,
-                    const YAML::Node& defaults, const YAML::Node& own, MemberConfig* member) {
+                    const YamlEntry& defaults, const YamlEntry& own, int missing_line,
+                    MemberConfig* member) {
     bool ok = true;
     std::string known;
     for (const ConfigKey& key : descriptor.config) known += (known.empty() ? "" : ", ") + key.name;
     // Member settings override the cluster's; both are checked against the driver's table.
-    std::map<std::string, YAML::Node> merged;
-    for (const YAML::Node* source : {&defaults, &own}) {
-      if (!source->IsDefined() || !source->IsMap()) continue;
-      for (const auto& entry : *source) {
-        std::string key = entry.first.Scalar();
+    std::map<std::string, YamlEntry> merged;
+    for (const YamlEntry* source : {&defaults, &own}) {
+      if (!*source || !source->value.IsMap()) continue;
+      for (const auto& entry : source->value) {
+        std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
         if (!descriptor.FindKey(key)) {
           Error(entry.first, context + ": driver '" + descriptor.name + "' has no setting '" + key +
                                  "' (known: " + (known.empty() ? "none" : known) + ")");
           ok = false;
           continue;
         }
-        merged[key] = entry.second;
+        merged[key] = YamlEntry{entry.first, entry.second, true};
       }
     }
     for (const ConfigKey& key : descriptor.config) {
       auto it = merged.find(key.name);
       std::string where = context + ".settings." + key.name;
-      if (it == merged.end()) {
-        if (key.required) {
-          Error(own.IsDefined()        ? own
-                : defaults.IsDefined() ? defaults
-                                       : YAML::Node(),
-                context + ": driver '" + descriptor.name + "' needs setting '" + key.name + "' (" +
-                    key.help + ")");
-          ok = false;
-          continue;
-        }
-        // Unset optional keys: strings read as "" and lists as empty, so drivers need no
-        // Has() checks; other types without a default stay absent.
-        if (key.default_value.empty()) {
-          if (key.type == ValueType::kString) member->settings.Set(key.name, std::string());
-          if (key.type == ValueType::kStringList)
-            member->settings.Set(key.name, std::vector<std::string>());
-          continue;
-        }
-        YAML::Node default_node = key.type == ValueType::kStringList
-                                      ? YAML::Load(key.default_value)
-                                      : YAML::Node(key.default_value);
-        ok &= Convert(key, default_node, where, member);
+      if (it != merged.end()) {
+        ok &= Convert(key, it->second.value, YamlLine(it->second), where, member);
         continue;
       }
-      ok &= Convert(key, it->second, where, member);
+      if (key.required) {
+        Error(missing_line, context + ": driver '" + descriptor.name + "' needs setting '" +
+                                key.name + "' (" + key.help + ")");
+        ok = false;
+        continue;
+      }
+      // Unset optional keys: strings read as "" and lists as empty, so drivers need no
+      // Has() checks; other types without a default stay absent.
+      if (key.default_value.empty()) {
+        if (key.type == ValueType::kString) member->settings.Set(key.name, std::string());
+        if (key.type == ValueType::kStringList)
+          member->settings.Set(key.name, std::vector<std::string>());
+        continue;
+      }
+      // Defaults are read by the same rules as the file; one that fails them is a bug of the
+      // driver, reported at the member that needed it.
+      YAML::Node default_node = YAML::Node(key.default_value);
+      if (key.type == ValueType::kStringList) default_node = ParseYaml(key.default_value).root;
+      ok &= Convert(
+          key, default_node, missing_line,
+          context + ": driver '" + descriptor.name + "' has a bad default: settings." + key.name,
+          member);
     }
     return ok;
   }
 
-  bool Convert(const ConfigKey& key, const YAML::Node& node, const std::string& where,
+  // One setting's value, read by the rules of every YAML value cutover reads.
+  bool Convert(const ConfigKey& key, const YAML::Node& node, int line, const std::string& where,
                MemberConfig* member) {
-    auto fail = [&](const std::string& expected) {
-      Error(node, where + ": expected " + expected + " (" + key.help + ")");
-      return false;
-    };
-    if (key.type == ValueType::kStringList) {
-      if (!node.IsSequence()) return fail("a list of strings, e.g. [eth1, eth2]");
-      std::vector<std::string> items;
-      for (const auto& item : node) {
-        if (!item.IsScalar()) return fail("a list of strings");
-        items.push_back(item.Scalar());
+    auto set = [&](auto read) {
+      if (!read.ok()) {
+        Error(line, read.error() + " (" + key.help + ")");
+        return false;
       }
-      member->settings.Set(key.name, items);
+      member->settings.Set(key.name, std::move(read.value()));
       return true;
-    }
-    if (!node.IsScalar()) return fail(std::string("a ") + std::string(ValueTypeName(key.type)));
-    const std::string& text = node.Scalar();
+    };
     switch (key.type) {
-      case ValueType::kString:
-        if (key.secret && access(text.c_str(), R_OK) != 0) {
-          Error(node, where + ": secrets are given only by file reference and '" + text +
+      case ValueType::kString: {
+        ParseResult<std::string> text = ReadYamlString(node, where);
+        if (text.ok() && key.secret && access(text.value().c_str(), R_OK) != 0) {
+          Error(line, where + ": secrets are given only by file reference and '" + text.value() +
                           "' is not a readable file; write the secret to a file and name it here");
           return false;
         }
-        member->settings.Set(key.name, text);
-        return true;
-      case ValueType::kInteger: {
-        std::int64_t value = 0;
-        std::istringstream in(text);
-        if (!(in >> value) || !in.eof()) return fail("a whole number");
-        member->settings.Set(key.name, value);
-        return true;
+        return set(std::move(text));
       }
+      case ValueType::kInteger:
+        return set(ReadYamlInteger(node, where));
       case ValueType::kBoolean:
-        if (text == "true" || text == "false") {
-          member->settings.Set(key.name, text == "true");
-          return true;
-        }
-        return fail("true or false");
-      case ValueType::kDuration: {
-        auto d = ParseDuration(text);
-        if (!d) return fail("a duration such as 5s, 250ms or 1m30s");
-        member->settings.Set(key.name, *d);
-        return true;
-      }
+        return set(ReadYamlBool(node, where));
+      case ValueType::kDuration:
+        return set(ReadYamlDuration(node, where));
       case ValueType::kStringList:
-        break;
+        return set(ReadYamlStringList(node, where));
     }
     return false;
   }

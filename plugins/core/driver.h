@@ -1,13 +1,16 @@
 // A driver probes one member and performs actions on it.
 //
 // A Driver instance belongs to one member and is used by one thread at a time: callers
-// (exporter, action engine) serialise Probe and Perform per member. Drivers must bound
-// every wait by the deadline or their transport's timeouts; a call never blocks forever.
+// (exporter, action engine) serialise Probe and Perform per member. Describe is the
+// exception: it reads only the driver's settings, so it may run beside Probe or Perform.
+// Drivers must bound every wait by the deadline or their transport's timeouts; a call
+// never blocks forever.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "plugins/core/action.h"
 #include "plugins/core/member_status.h"
@@ -47,6 +50,20 @@ class Driver {
   virtual MemberStatus Probe(const ProbeContext& context) = 0;
   // Called only with actions the descriptor declares; others are refused before.
   virtual ActionResult Perform(const ActionRequest& request) = 0;
+  // What Perform(request) would do, without doing it or touching the member: one line per
+  // command or request, in order, as the platform would receive it and prefixed by where
+  // it goes ("ssh root@10.0.0.1:22: conntrackd -C /etc/conntrackd/conntrackd.conf -c").
+  // The lines come from the code that builds Perform's commands, so a rehearsal cannot
+  // drift from the real run. Where Perform chooses a later command from an earlier one's
+  // output, that part is said in words ("then, if ...: ..."). An action Perform would
+  // refuse (not declared, a bad parameter, a missing setting) gives one line saying why
+  // nothing would be sent. Secrets are never printed.
+  virtual std::vector<std::string> Describe(const ActionRequest& request) const = 0;
 };
+
+// Describe's one line for an action Perform would refuse before sending anything.
+inline std::vector<std::string> DescribeRefusal(const std::string& why) {
+  return {"nothing would be sent: " + why};
+}
 
 }  // namespace cutover

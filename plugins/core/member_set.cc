@@ -5,6 +5,19 @@
 #include "common/strings.h"
 
 namespace cutover {
+namespace {
+
+// Why `member` refuses `action`, or "" when its driver declares it.
+std::string Undeclared(const MemberSet::Member& member, Action action) {
+  if (member.descriptor->Supports(action)) return "";
+  std::string supported;
+  for (Action a : member.descriptor->actions)
+    supported += (supported.empty() ? "" : ", ") + std::string(ActionName(a));
+  return "driver '" + member.descriptor->name + "' cannot " + std::string(ActionName(action)) +
+         " (it supports: " + supported + ")";
+}
+
+}  // namespace
 
 MemberSet::MemberSet(const CutoverConfig& config, const DriverRegistry& registry,
                      std::vector<ConfigError>* errors) {
@@ -61,14 +74,8 @@ MemberStatus MemberSet::Probe(std::size_t index, const ProbeContext& context) {
 ActionResult MemberSet::Perform(std::size_t index, const ActionRequest& request,
                                 Duration lock_timeout) {
   Member& member = *members_.at(index);
-  if (!member.descriptor->Supports(request.action)) {
-    std::string supported;
-    for (Action a : member.descriptor->actions)
-      supported += (supported.empty() ? "" : ", ") + std::string(ActionName(a));
-    return ActionResult::Failure("driver '" + member.descriptor->name + "' cannot " +
-                                 std::string(ActionName(request.action)) +
-                                 " (it supports: " + supported + ")");
-  }
+  if (std::string refusal = Undeclared(member, request.action); !refusal.empty())
+    return ActionResult::Failure(refusal);
   std::unique_lock lock(member.busy, std::defer_lock);
   if (!lock.try_lock_for(lock_timeout))
     return ActionResult::Failure("member busy: a probe or action is still running after " +
@@ -77,6 +84,18 @@ ActionResult MemberSet::Perform(std::size_t index, const ActionRequest& request,
     return member.driver->Perform(request);
   } catch (const std::exception& e) {
     return ActionResult::Failure(std::string("driver error: ") + e.what());
+  }
+}
+
+std::vector<std::string> MemberSet::Describe(std::size_t index,
+                                             const ActionRequest& request) const {
+  const Member& member = *members_.at(index);
+  if (std::string refusal = Undeclared(member, request.action); !refusal.empty())
+    return DescribeRefusal(refusal);
+  try {
+    return member.driver->Describe(request);
+  } catch (const std::exception& e) {
+    return DescribeRefusal(std::string("driver error: ") + e.what());
   }
 }
 

@@ -36,6 +36,11 @@ class MemberSet {
   MemberStatus Probe(std::size_t index, const ProbeContext& context);
   // Refuses actions the driver does not declare, naming those it does.
   ActionResult Perform(std::size_t index, const ActionRequest& request, Duration lock_timeout);
+  // What Perform(index, request, ...) would send, one line per command (Driver::Describe),
+  // performing nothing. An action the driver does not declare gives one line saying so,
+  // as Perform would refuse it. Takes no member lock: drivers describe from their
+  // settings alone, so a rehearsal never waits behind a probe or an action.
+  std::vector<std::string> Describe(std::size_t index, const ActionRequest& request) const;
   std::size_t IndexOf(const Member* member) const;
 
  private:

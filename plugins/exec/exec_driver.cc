@@ -8,6 +8,7 @@
 #include "common/json_reader.h"
 #include "common/process.h"
 #include "common/strings.h"
+#include "plugins/transport/command_transport.h"
 
 namespace cutover {
 namespace {
@@ -56,7 +57,7 @@ bool ParseDocument(const std::string& json, rapidjson::Document* doc, std::strin
   return true;
 }
 
-std::string Describe(const ProcessResult& run, const std::string& program) {
+std::string DescribeRun(const ProcessResult& run, const std::string& program) {
   if (!run.started || run.timed_out) return run.error;
   std::string text = program + " exited with status " + std::to_string(run.exit_status);
   std::string_view first = Trim(run.err);
@@ -213,30 +214,44 @@ MemberStatus ExecDriver::Probe(const ProbeContext& context) {
   ProcessOptions options;
   options.timeout = timeout;
   options.stdin_data = ExecProbeRequest(member_, timeout);
-  std::vector<std::string> argv{settings_.program};
-  argv.insert(argv.end(), settings_.args.begin(), settings_.args.end());
   options.max_output_bytes = kMaxOutputBytes + 1;
-  ProcessResult run = RunProcess(argv, options);
+  ProcessResult run = RunProcess(ProgramArgv(), options);
   if (std::string cut = OutputCut(run, settings_.program); !cut.empty())
     return MemberStatus::Down(cut);
   if (!run.started || run.timed_out || run.exit_status != 0)
-    return MemberStatus::Down(Describe(run, settings_.program));
+    return MemberStatus::Down(DescribeRun(run, settings_.program));
   return ParseExecProbeReply(run.out, roles_);
 }
 
-ActionResult ExecDriver::Perform(const ActionRequest& request) {
-  ProcessOptions options;
-  options.timeout = settings_.timeout;
-  options.stdin_data = ExecPerformRequest(member_, request);
+std::vector<std::string> ExecDriver::ProgramArgv() const {
   std::vector<std::string> argv{settings_.program};
   argv.insert(argv.end(), settings_.args.begin(), settings_.args.end());
+  return argv;
+}
+
+ExecDriver::ProgramCall ExecDriver::PerformCall(const ActionRequest& request) const {
+  return {ProgramArgv(), ExecPerformRequest(member_, request)};
+}
+
+ActionResult ExecDriver::Perform(const ActionRequest& request) {
+  ProgramCall call = PerformCall(request);
+  ProcessOptions options;
+  options.timeout = settings_.timeout;
+  options.stdin_data = std::move(call.stdin_data);
   options.max_output_bytes = kMaxOutputBytes + 1;
-  ProcessResult run = RunProcess(argv, options);
+  ProcessResult run = RunProcess(call.argv, options);
   if (std::string cut = OutputCut(run, settings_.program); !cut.empty())
     return ActionResult::Failure(cut);
   if (!run.started || run.timed_out || run.exit_status != 0)
-    return ActionResult::Failure(Describe(run, settings_.program), run.out + run.err);
+    return ActionResult::Failure(DescribeRun(run, settings_.program), run.out + run.err);
   return ParseExecPerformReply(run.out);
+}
+
+// Every action is the program's to accept or refuse, so there is always one call to show.
+std::vector<std::string> ExecDriver::Describe(const ActionRequest& request) const {
+  ProgramCall call = PerformCall(request);
+  std::string_view request_json = Trim(call.stdin_data);
+  return {"local: " + ShellLine(call.argv) + ", stdin " + std::string(request_json)};
 }
 
 }  // namespace cutover

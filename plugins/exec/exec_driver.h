@@ -22,8 +22,18 @@ class ExecDriver : public Driver {
   ExecDriver(MemberConfig member, ExecDriverSettings settings, std::vector<std::string> roles);
   MemberStatus Probe(const ProbeContext& context) override;
   ActionResult Perform(const ActionRequest& request) override;
+  std::vector<std::string> Describe(const ActionRequest& request) const override;
 
  private:
+  // How the program is called for an action: the one place it is built, run by Perform
+  // and printed by Describe.
+  struct ProgramCall {
+    std::vector<std::string> argv;
+    std::string stdin_data;
+  };
+  std::vector<std::string> ProgramArgv() const;
+  ProgramCall PerformCall(const ActionRequest& request) const;
+
   MemberConfig member_;
   ExecDriverSettings settings_;
   std::vector<std::string> roles_;

@@ -183,21 +183,47 @@ MemberStatus FrrBgpDriver::Probe(const ProbeContext& context) {
 }
 
 ActionResult FrrBgpDriver::Perform(const ActionRequest& request) {
+  CommandPlan plan = PlanAction(request);
+  if (plan.refused()) return ActionResult::Failure(plan.refusal);
+  std::string printed;
+  for (const PlannedCommand& command : plan.commands) {
+    CommandResult result = transport_->Run(command.argv, command.timeout);
+    std::string said = result.Printed();
+    printed += said;
+    if (!result.Ok())
+      return ActionResult::Failure(CommandFailure(command.what, *transport_, command.argv, result),
+                                   printed);
+    // vtysh exits 0 even when it refused a line; only its output says so.
+    if (std::string refused = FirstVtyshError(said); !refused.empty())
+      return ActionResult::Failure(command.what + " on " + transport_->Target() +
+                                       ": vtysh refused a line of `" + ShellJoin(command.argv) +
+                                       "`: " + refused,
+                                   printed);
+  }
+  return ActionResult::Success(printed);
+}
+
+std::vector<std::string> FrrBgpDriver::Describe(const ActionRequest& request) const {
+  return DescribePlan(*transport_, PlanAction(request));
+}
+
+CommandPlan FrrBgpDriver::PlanAction(const ActionRequest& request) const {
   switch (request.action) {
     case Action::kSetRole:
-      return SetRole(request);
+      return PlanSetRole(request);
     case Action::kSetPriority:
-      return SetPriority(request);
+      return PlanSetPriority(request);
     case Action::kRun:
-      return RunCommand(request);
+      return PlanRunCommand(request);
     default:
-      return ActionResult::Failure("frr-bgp does not perform '" +
-                                   std::string(ActionName(request.action)) + "'");
+      return CommandPlan::Refused("frr-bgp does not perform '" +
+                                  std::string(ActionName(request.action)) + "'");
   }
 }
 
-ActionResult FrrBgpDriver::Configure(const std::string& what,
-                                     const std::vector<std::string>& set_lines, bool clear) {
+CommandPlan FrrBgpDriver::PlanConfigure(const std::string& what,
+                                        const std::vector<std::string>& set_lines,
+                                        bool clear) const {
   std::vector<std::string> argv = Vtysh();
   auto add = [&](const std::string& line) {
     argv.push_back("-c");
@@ -211,22 +237,13 @@ ActionResult FrrBgpDriver::Configure(const std::string& what,
   if (clear)
     add(settings_.clear_scope == "all" ? "clear bgp * soft"
                                        : "clear bgp " + settings_.neighbor + " soft");
-  CommandResult result = transport_->Run(argv, settings_.command_timeout);
-  std::string printed = result.Printed();
-  if (!result.Ok())
-    return ActionResult::Failure(CommandFailure(what, *transport_, argv, result), printed);
-  if (std::string refused = FirstVtyshError(printed); !refused.empty())
-    return ActionResult::Failure(what + " on " + transport_->Target() +
-                                     ": vtysh refused a line of `" + ShellJoin(argv) +
-                                     "`: " + refused,
-                                 printed);
-  return ActionResult::Success(printed);
+  return {{{what, std::move(argv), settings_.command_timeout}}, {}};
 }
 
-ActionResult FrrBgpDriver::SetRole(const ActionRequest& request) {
+CommandPlan FrrBgpDriver::PlanSetRole(const ActionRequest& request) const {
   auto it = request.params.find("role");
   if (it == request.params.end() || (it->second != "active" && it->second != "standby"))
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         "set_role: needs parameter 'role' set to active or standby" +
         (it == request.params.end() ? std::string() : ", not '" + it->second + "'"));
   bool active = it->second == "active";
@@ -243,42 +260,34 @@ ActionResult FrrBgpDriver::SetRole(const ActionRequest& request) {
       prepend += " " + std::to_string(settings_.prepend_as);
     lines.push_back(prepend);
   }
-  return Configure("set_role " + it->second, lines, true);
+  return PlanConfigure("set_role " + it->second, lines, true);
 }
 
-ActionResult FrrBgpDriver::SetPriority(const ActionRequest& request) {
+CommandPlan FrrBgpDriver::PlanSetPriority(const ActionRequest& request) const {
   auto it = request.params.find("priority");
   if (it == request.params.end())
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         "set_priority: needs parameter 'priority', the local preference the router gives "
         "this member's routes (higher wins, e.g. 200)");
   auto pref = ParseLocalPreference(it->second);
   if (!pref)
-    return ActionResult::Failure("set_priority: priority '" + it->second +
-                                 "' is not a local preference (a whole number 0..4294967295)");
-  return Configure("set_priority", {"set local-preference " + std::to_string(*pref)}, true);
+    return CommandPlan::Refused("set_priority: priority '" + it->second +
+                                "' is not a local preference (a whole number 0..4294967295)");
+  return PlanConfigure("set_priority", {"set local-preference " + std::to_string(*pref)}, true);
 }
 
-ActionResult FrrBgpDriver::RunCommand(const ActionRequest& request) {
+CommandPlan FrrBgpDriver::PlanRunCommand(const ActionRequest& request) const {
   auto it = request.params.find("command");
   if (it == request.params.end() || Trim(it->second).empty())
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         "run: needs parameter 'command', a vtysh command to run on the router (e.g. "
         "'show bgp summary')");
   if (it->second.find_first_of("\r\n") != std::string::npos)
-    return ActionResult::Failure("run: command must be one vtysh line; it contains a line break");
+    return CommandPlan::Refused("run: command must be one vtysh line; it contains a line break");
   std::vector<std::string> argv = Vtysh();
   argv.push_back("-c");
   argv.push_back(it->second);
-  CommandResult result = transport_->Run(argv, settings_.command_timeout);
-  std::string printed = result.Printed();
-  if (!result.Ok())
-    return ActionResult::Failure(CommandFailure("run", *transport_, argv, result), printed);
-  if (std::string refused = FirstVtyshError(printed); !refused.empty())
-    return ActionResult::Failure(
-        "run on " + transport_->Target() + ": vtysh refused `" + it->second + "`: " + refused,
-        printed);
-  return ActionResult::Success(printed);
+  return {{{"run", std::move(argv), settings_.command_timeout}}, {}};
 }
 
 }  // namespace cutover

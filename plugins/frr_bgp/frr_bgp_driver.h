@@ -42,14 +42,17 @@ class FrrBgpDriver : public Driver {
 
   MemberStatus Probe(const ProbeContext& context) override;
   ActionResult Perform(const ActionRequest& request) override;
+  std::vector<std::string> Describe(const ActionRequest& request) const override;
 
  private:
   std::vector<std::string> Vtysh() const;
-  ActionResult Configure(const std::string& what, const std::vector<std::string>& set_lines,
-                         bool clear);
-  ActionResult SetRole(const ActionRequest& request);
-  ActionResult SetPriority(const ActionRequest& request);
-  ActionResult RunCommand(const ActionRequest& request);
+  // The one place an action's vtysh calls are built: Perform runs them, Describe prints them.
+  CommandPlan PlanAction(const ActionRequest& request) const;
+  CommandPlan PlanConfigure(const std::string& what, const std::vector<std::string>& set_lines,
+                            bool clear) const;
+  CommandPlan PlanSetRole(const ActionRequest& request) const;
+  CommandPlan PlanSetPriority(const ActionRequest& request) const;
+  CommandPlan PlanRunCommand(const ActionRequest& request) const;
 
   FrrBgpSettings settings_;
   std::unique_ptr<CommandTransport> transport_;

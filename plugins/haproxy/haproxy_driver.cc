@@ -127,35 +127,46 @@ MemberStatus HaproxyDriver::Probe(const ProbeContext& context) {
   return status;
 }
 
-ActionResult HaproxyDriver::Perform(const ActionRequest& request) {
+HaproxyDriver::RuntimeApiCommand HaproxyDriver::CommandFor(const ActionRequest& request) const {
+  auto set_server = [this](const std::string& what) {
+    return RuntimeApiCommand{
+        "set server " + settings_.backend + "/" + settings_.server + " " + what, {}};
+  };
+  auto refused = [](std::string why) { return RuntimeApiCommand{{}, std::move(why)}; };
   switch (request.action) {
     case Action::kConnect:
     case Action::kStopDrain:
-      return SetServer("state ready");
+      return set_server("state ready");
     case Action::kStartDrain:
-      return SetServer("state drain");
+      return set_server("state drain");
     case Action::kDisconnect:
-      return SetServer("state maint");
+      return set_server("state maint");
     case Action::kSetPriority: {
       auto it = request.params.find("priority");
       if (it == request.params.end())
-        return ActionResult::Failure("set_priority needs the parameter 'priority' (0 to 256)");
+        return refused("set_priority needs the parameter 'priority' (0 to 256)");
       auto weight = ParseUint(it->second);
       if (!weight || *weight > 256)
-        return ActionResult::Failure(
-            "set_priority: priority '" + it->second +
-            "' is not an HAProxy weight; use a whole number from 0 to 256");
-      return SetServer("weight " + std::to_string(*weight));
+        return refused("set_priority: priority '" + it->second +
+                       "' is not an HAProxy weight; use a whole number from 0 to 256");
+      return set_server("weight " + std::to_string(*weight));
     }
     default:
-      return ActionResult::Failure("the haproxy driver does not perform '" +
-                                   std::string(ActionName(request.action)) + "'");
+      return refused("the haproxy driver does not perform '" +
+                     std::string(ActionName(request.action)) + "'");
   }
 }
 
-ActionResult HaproxyDriver::SetServer(const std::string& what) {
-  const std::string command =
-      "set server " + settings_.backend + "/" + settings_.server + " " + what;
+std::vector<std::string> HaproxyDriver::Describe(const ActionRequest& request) const {
+  RuntimeApiCommand command = CommandFor(request);
+  if (!command.refusal.empty()) return DescribeRefusal(command.refusal);
+  return {reader_->api().address() + ": " + command.line};
+}
+
+ActionResult HaproxyDriver::Perform(const ActionRequest& request) {
+  RuntimeApiCommand planned = CommandFor(request);
+  if (!planned.refusal.empty()) return ActionResult::Failure(planned.refusal);
+  const std::string& command = planned.line;
   SocketReply reply = reader_->api().Run(command, settings_.timeout);
   // Even a failed or timed-out command may have taken effect: never reuse older readings.
   reader_->Invalidate();

@@ -33,8 +33,7 @@ class HaproxyRuntimeApi {
 class SocketRuntimeApi : public HaproxyRuntimeApi {
  public:
   // A reply beyond max_reply_bytes fails naming settings.max_reply_bytes.
-  SocketRuntimeApi(std::string address, std::size_t max_reply_bytes)
-      : client_(std::move(address)) {
+  SocketRuntimeApi(std::string address, std::size_t max_reply_bytes) : client_(std::move(address)) {
     client_.set_max_reply_bytes(max_reply_bytes, "settings.max_reply_bytes");
   }
   SocketReply Run(const std::string& command, Duration timeout) override {
@@ -110,9 +109,16 @@ class HaproxyDriver : public Driver {
 
   MemberStatus Probe(const ProbeContext& context) override;
   ActionResult Perform(const ActionRequest& request) override;
+  std::vector<std::string> Describe(const ActionRequest& request) const override;
 
  private:
-  ActionResult SetServer(const std::string& what);
+  // The runtime API command line an action sends, or why it is refused before anything
+  // is sent. The one place it is built: Perform sends it, Describe prints it.
+  struct RuntimeApiCommand {
+    std::string line;
+    std::string refusal;
+  };
+  RuntimeApiCommand CommandFor(const ActionRequest& request) const;
 
   HaproxyMemberSettings settings_;
   std::shared_ptr<HaproxyStatReader> reader_;

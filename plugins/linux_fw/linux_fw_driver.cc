@@ -187,80 +187,94 @@ MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
 }
 
 ActionResult LinuxFwDriver::Perform(const ActionRequest& request) {
+  CommandPlan plan = PlanAction(request);
+  if (plan.refused()) return ActionResult::Failure(plan.refusal);
+  std::string printed;
+  for (const PlannedCommand& command : plan.commands) {
+    CommandResult result = transport_->Run(command.argv, command.timeout);
+    printed += result.Printed();
+    if (!result.Ok())
+      return ActionResult::Failure(CommandFailure(command.what, *transport_, command.argv, result),
+                                   printed);
+  }
+  return ActionResult::Success(printed);
+}
+
+std::vector<std::string> LinuxFwDriver::Describe(const ActionRequest& request) const {
+  return DescribePlan(*transport_, PlanAction(request));
+}
+
+CommandPlan LinuxFwDriver::PlanAction(const ActionRequest& request) const {
   switch (request.action) {
     case Action::kSetPriority:
-      return SetPriority(request);
+      return PlanSetPriority(request);
     case Action::kCommitSync:
-      return RunAction("commit_sync", {"conntrackd", "-C", settings_.conntrackd_config, "-c"});
+      return Plan("commit_sync", {"conntrackd", "-C", settings_.conntrackd_config, "-c"});
     case Action::kResync:
       // -n asks the peer to send its whole internal cache again (FTFW/NOTRACK); it
       // refills this member's external cache. -R would only re-read our own kernel table.
-      return RunAction("resync", {"conntrackd", "-C", settings_.conntrackd_config, "-n"});
+      return Plan("resync", {"conntrackd", "-C", settings_.conntrackd_config, "-n"});
     case Action::kDisconnect:
-      if (!settings_.cluster_command.empty()) return RunClusterCommand(request.action);
-      return SetInterfaces("down");
+      if (!settings_.cluster_command.empty()) return PlanClusterCommand(request.action);
+      return PlanSetInterfaces("down");
     case Action::kConnect:
-      if (!settings_.cluster_command.empty()) return RunClusterCommand(request.action);
-      return SetInterfaces("up");
+      if (!settings_.cluster_command.empty()) return PlanClusterCommand(request.action);
+      return PlanSetInterfaces("up");
     case Action::kStartDrain:
     case Action::kStopDrain:
     case Action::kStartUpgradeMode:
     case Action::kStopUpgradeMode:
     case Action::kDisableAcceleration:
-      return RunClusterCommand(request.action);
+      return PlanClusterCommand(request.action);
     case Action::kUpgrade:
-      return Upgrade(request);
+      return PlanUpgrade(request);
     case Action::kInstallPolicy:
       if (settings_.policy_command.empty())
-        return ActionResult::Failure(
+        return CommandPlan::Refused(
             "install_policy: policy_command is empty for this member; set it to the command "
             "that loads the ruleset, e.g. 'nft -f /etc/nftables.conf'");
-      return RunAction("install_policy", {"sh", "-c", settings_.policy_command});
+      return Plan("install_policy", {"sh", "-c", settings_.policy_command});
     case Action::kRun: {
       auto it = request.params.find("command");
       if (it == request.params.end() || Trim(it->second).empty())
-        return ActionResult::Failure(
+        return CommandPlan::Refused(
             "run: needs parameter 'command' with the shell command to run on the member");
-      return RunAction("run", {"sh", "-c", it->second});
+      return Plan("run", {"sh", "-c", it->second});
     }
     default:
-      return ActionResult::Failure("linux-fw does not perform '" +
-                                   std::string(ActionName(request.action)) + "'");
+      return CommandPlan::Refused("linux-fw does not perform '" +
+                                  std::string(ActionName(request.action)) + "'");
   }
 }
 
-ActionResult LinuxFwDriver::RunAction(const std::string& what,
-                                      const std::vector<std::string>& argv) {
-  CommandResult result = transport_->Run(argv, settings_.command_timeout);
-  if (result.Ok()) return ActionResult::Success(result.Printed());
-  return ActionResult::Failure(CommandFailure(what, *transport_, argv, result), result.Printed());
+CommandPlan LinuxFwDriver::Plan(const std::string& what, std::vector<std::string> argv) const {
+  return {{{what, std::move(argv), settings_.command_timeout}}, {}};
 }
 
-ActionResult LinuxFwDriver::SetPriority(const ActionRequest& request) {
+CommandPlan LinuxFwDriver::PlanSetPriority(const ActionRequest& request) const {
   auto it = request.params.find("priority");
   if (it == request.params.end())
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         "set_priority: needs parameter 'priority', the offset keepalived adds to the "
         "instance's configured priority (e.g. -100 to demote, 0 to restore)");
   auto offset = ParsePriorityOffset(it->second);
   if (!offset)
-    return ActionResult::Failure("set_priority: priority '" + it->second +
-                                 "' is not a whole number between -254 and 254; give the "
-                                 "offset keepalived adds to the configured priority, e.g. "
-                                 "-100 to demote or 0 to restore");
+    return CommandPlan::Refused("set_priority: priority '" + it->second +
+                                "' is not a whole number between -254 and 254; give the "
+                                "offset keepalived adds to the configured priority, e.g. "
+                                "-100 to demote or 0 to restore");
   if (settings_.vrrp_track_file.empty())
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         "set_priority: vrrp_track_file is empty for this member; set it to the file "
         "keepalived's track_file block watches");
-  return RunAction("set_priority",
-                   {"sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "cutover-set-priority",
-                    std::to_string(*offset), settings_.vrrp_track_file});
+  return Plan("set_priority", {"sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "cutover-set-priority",
+                               std::to_string(*offset), settings_.vrrp_track_file});
 }
 
-ActionResult LinuxFwDriver::SetInterfaces(const std::string& state) {
+CommandPlan LinuxFwDriver::PlanSetInterfaces(const std::string& state) const {
   std::string what = state == "down" ? "disconnect" : "connect";
   if (settings_.interfaces.empty())
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         what +
         ": no interfaces configured for this member; set 'interfaces' to the "
         "interfaces that carry traffic, e.g. [eth1, eth2]");
@@ -271,37 +285,37 @@ ActionResult LinuxFwDriver::SetInterfaces(const std::string& state) {
                                        state + " || status=1; done; exit $status",
                                    "cutover-" + what};
   argv.insert(argv.end(), settings_.interfaces.begin(), settings_.interfaces.end());
-  return RunAction(what, argv);
+  return Plan(what, std::move(argv));
 }
 
-ActionResult LinuxFwDriver::RunClusterCommand(Action action) {
+CommandPlan LinuxFwDriver::PlanClusterCommand(Action action) const {
   std::string what(ActionName(action));
   if (settings_.cluster_command.empty())
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         what +
         ": cluster_command is not set for this member; set it to the site command that "
         "changes the member's cluster membership (called as `CMD " +
         what + "`, see plugins/linux_fw/README.md)");
   // Only the operator's own command is shell text; the action word arrives as "$1".
-  return RunAction(
-      what, {"sh", "-c", settings_.cluster_command + " \"$1\"", "cutover-cluster-command", what});
+  return Plan(what,
+              {"sh", "-c", settings_.cluster_command + " \"$1\"", "cutover-cluster-command", what});
 }
 
-ActionResult LinuxFwDriver::Upgrade(const ActionRequest& request) {
+CommandPlan LinuxFwDriver::PlanUpgrade(const ActionRequest& request) const {
   if (settings_.upgrade_command.empty())
-    return ActionResult::Failure(
+    return CommandPlan::Refused(
         "upgrade: upgrade_command is empty for this member; set it to the command that "
         "installs the new software (the requested version arrives as \"$1\")");
   std::vector<std::string> argv = {"sh", "-c", settings_.upgrade_command, "cutover-upgrade"};
   auto it = request.params.find("version");
   if (it != request.params.end()) {
     if (!IsPlausibleVersion(it->second))
-      return ActionResult::Failure("upgrade: version '" + it->second +
-                                   "' has characters no package version uses; allowed are "
-                                   "letters, digits and . - + ~ : _");
+      return CommandPlan::Refused("upgrade: version '" + it->second +
+                                  "' has characters no package version uses; allowed are "
+                                  "letters, digits and . - + ~ : _");
     argv.push_back(it->second);
   }
-  return RunAction("upgrade", argv);
+  return Plan("upgrade", std::move(argv));
 }
 
 }  // namespace cutover

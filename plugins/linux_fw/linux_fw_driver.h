@@ -37,13 +37,16 @@ class LinuxFwDriver : public Driver {
 
   MemberStatus Probe(const ProbeContext& context) override;
   ActionResult Perform(const ActionRequest& request) override;
+  std::vector<std::string> Describe(const ActionRequest& request) const override;
 
  private:
-  ActionResult RunAction(const std::string& what, const std::vector<std::string>& argv);
-  ActionResult SetPriority(const ActionRequest& request);
-  ActionResult SetInterfaces(const std::string& state);
-  ActionResult Upgrade(const ActionRequest& request);
-  ActionResult RunClusterCommand(Action action);
+  // The one place an action's commands are built: Perform runs them, Describe prints them.
+  CommandPlan PlanAction(const ActionRequest& request) const;
+  CommandPlan Plan(const std::string& what, std::vector<std::string> argv) const;
+  CommandPlan PlanSetPriority(const ActionRequest& request) const;
+  CommandPlan PlanSetInterfaces(const std::string& state) const;
+  CommandPlan PlanUpgrade(const ActionRequest& request) const;
+  CommandPlan PlanClusterCommand(Action action) const;
 
   LinuxFwSettings settings_;
   std::unique_ptr<CommandTransport> transport_;

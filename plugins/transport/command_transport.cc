@@ -1,6 +1,7 @@
 #include "plugins/transport/command_transport.h"
 
 #include "common/strings.h"
+#include "plugins/core/driver.h"
 
 namespace cutover {
 
@@ -44,10 +45,36 @@ std::string ShellJoin(const std::vector<std::string>& argv) {
   return line;
 }
 
+std::string ShellLine(const std::vector<std::string>& argv) {
+  auto reads_as_itself = [](std::string_view word) {
+    if (word.empty()) return false;
+    for (char c : word) {
+      bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   std::string_view("_-./:,+@%").find(c) != std::string_view::npos;
+      if (!plain) return false;
+    }
+    return true;
+  };
+  std::string line;
+  for (const auto& word : argv) {
+    if (!line.empty()) line.push_back(' ');
+    line += reads_as_itself(word) ? word : ShellQuote(word);
+  }
+  return line;
+}
+
 std::string CommandFailure(const std::string& what, const CommandTransport& transport,
                            const std::vector<std::string>& argv, const CommandResult& result) {
   return what + " on " + transport.Target() + ": `" + ShellJoin(argv) +
          "` failed: " + result.Describe();
+}
+
+std::vector<std::string> DescribePlan(const CommandTransport& transport, const CommandPlan& plan) {
+  if (plan.refused()) return DescribeRefusal(plan.refusal);
+  std::vector<std::string> lines;
+  for (const PlannedCommand& command : plan.commands)
+    lines.push_back(transport.Target() + ": " + ShellLine(command.argv));
+  return lines;
 }
 
 }  // namespace cutover

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/duration.h"
@@ -37,10 +38,36 @@ class CommandTransport {
 // POSIX shell single-quoting: abc -> 'abc', it's -> 'it'\''s'.
 std::string ShellQuote(std::string_view word);
 std::string ShellJoin(const std::vector<std::string>& argv);
+// argv for a person to read: like ShellJoin, but a word a shell reads as itself
+// (letters, digits and _ - . / : , + @ %) stays unquoted. A POSIX shell still splits the
+// line back into exactly argv.
+std::string ShellLine(const std::vector<std::string>& argv);
 
 // How drivers report a command that failed, with what an operator would type to see more:
 // "WHAT on TARGET: `ARGV` failed: REASON".
 std::string CommandFailure(const std::string& what, const CommandTransport& transport,
                            const std::vector<std::string>& argv, const CommandResult& result);
+
+// One command an action sends.
+struct PlannedCommand {
+  std::string what;  // how messages name it: "commit_sync", "clusterXL_admin down"
+  std::vector<std::string> argv;
+  Duration timeout{};
+};
+
+// An action's commands in order, or why it is refused before anything is sent. A driver
+// builds it in one function that Perform runs and Describe prints, so what a rehearsal
+// shows is what a run sends.
+struct CommandPlan {
+  std::vector<PlannedCommand> commands;
+  std::string refusal;  // set: nothing may be sent, and the action fails with this error
+
+  static CommandPlan Refused(std::string why) { return {{}, std::move(why)}; }
+  bool refused() const { return !refusal.empty(); }
+};
+
+// Driver::Describe's lines for `plan` sent through `transport`: "TARGET: COMMAND" per
+// command (ShellLine), or the refusal.
+std::vector<std::string> DescribePlan(const CommandTransport& transport, const CommandPlan& plan);
 
 }  // namespace cutover

@@ -7,7 +7,8 @@ namespace {
 
 class FakeDriver : public Driver {
  public:
-  explicit FakeDriver(std::shared_ptr<FakeMemberState> state) : state_(std::move(state)) {}
+  FakeDriver(std::string member, std::shared_ptr<FakeMemberState> state)
+      : member_(std::move(member)), state_(std::move(state)) {}
 
   MemberStatus Probe(const ProbeContext&) override {
     ++state_->probes;
@@ -31,7 +32,21 @@ class FakeDriver : public Driver {
     return perform ? perform(request) : ActionResult::Success("done");
   }
 
+  std::vector<std::string> Describe(const ActionRequest& request) const override {
+    ++state_->describes;
+    std::function<std::vector<std::string>(const ActionRequest&)> describe;
+    {
+      std::lock_guard lock(state_->mutex);
+      describe = state_->describe;
+    }
+    if (describe) return describe(request);
+    std::string line = "fake " + member_ + ": " + std::string(ActionName(request.action));
+    for (const auto& [key, value] : request.params) line += " " + key + "=" + value;
+    return {line};
+  }
+
  private:
+  std::string member_;
   std::shared_ptr<FakeMemberState> state_;
 };
 
@@ -50,7 +65,7 @@ DriverDescriptor FakeDriverDescriptor(
               {"interfaces", ValueType::kStringList, "", false, false, "a list"},
               {"key_file", ValueType::kString, "", false, true, "a secret"}};
   d.create = [state_for](const MemberConfig& member, DriverContext&) -> std::unique_ptr<Driver> {
-    return std::make_unique<FakeDriver>(state_for(member.name));
+    return std::make_unique<FakeDriver>(member.name, state_for(member.name));
   };
   return d;
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "plugins/core/descriptor.h"
@@ -23,6 +24,10 @@ struct FakeMemberState {
   // without the mutex held: a test can hold an action in flight and choose its outcome.
   std::function<ActionResult(const ActionRequest&)> perform;
   std::atomic<int> probes{0};
+  // Describe never performs: it counts here and answers "fake fw1: set_priority
+  // priority=50", or what `describe` returns when set.
+  std::function<std::vector<std::string>(const ActionRequest&)> describe;
+  std::atomic<int> describes{0};
 };
 
 // The descriptor of driver "fake": settings `label` (string) and `weight` (integer,

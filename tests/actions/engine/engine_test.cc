@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -65,6 +66,9 @@ const char* kConfig = R"(clusters:
   - name: edge
     driver: fake
     members: [{name: fw1}, {name: fw2}]
+  - name: core
+    driver: fake
+    members: [{name: r1}]
 )";
 
 const std::string kDrained = R"(cutover_member_connections{ha_cluster="edge",member="fw1"})";
@@ -75,6 +79,7 @@ class EngineTest : public ::testing::Test {
   void SetUp() override {
     states_["fw1"] = std::make_shared<testing::FakeMemberState>();
     states_["fw2"] = std::make_shared<testing::FakeMemberState>();
+    states_["r1"] = std::make_shared<testing::FakeMemberState>();
     for (auto& [name, state] : states_) state->status.up = true;
     registry_.Add(testing::FakeDriverDescriptor(
         [this](const std::string& member) { return states_.at(member); }));
@@ -104,6 +109,13 @@ class EngineTest : public ::testing::Test {
     journal_ = std::move(opened.journal);
     EngineOptions options;
     options.tick = milliseconds(20);
+    options.instantiate = [this](const Plan& plan, const ParamValues& params) {
+      return InstantiatePlan(plan, params, config_, registry_);
+    };
+    if (fake_clock_ms_ > 0)
+      options.clock = [this] {
+        return std::chrono::system_clock::time_point(milliseconds(fake_clock_ms_.load()));
+      };
     engine_ = std::make_unique<Engine>(
         std::vector<Plan>{plan_}, *members_, *journal_,
         [this] { return [this](const std::string& q) { return prometheus_.Query(q); }; }, options);
@@ -166,6 +178,8 @@ class EngineTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  // When above zero, the engine's wall clock (Unix ms), moved by the test alone.
+  std::atomic<std::int64_t> fake_clock_ms_{0};
   std::map<std::string, std::shared_ptr<testing::FakeMemberState>> states_;
   DriverRegistry registry_;
   CutoverConfig config_;
@@ -221,7 +235,7 @@ TEST_F(EngineTest, TheCutoverWaitsForTheDrainGateAndSaysWhy) {
       },
       seconds(5)))
       << Status(started.run).steps[0].waiting_for;
-  std::this_thread::sleep_for(milliseconds(200));
+  engine_->Settle();
   EXPECT_TRUE(Performed("fw1").empty()) << "fw1 was disconnected with 37 connections left";
 
   prometheus_.Set(kDrained, 3);
@@ -251,7 +265,7 @@ TEST_F(EngineTest, NoGateDataMeansNoAction) {
       },
       seconds(5)))
       << Status(started.run).steps[0].waiting_for;
-  std::this_thread::sleep_for(milliseconds(200));
+  engine_->Settle();
   EXPECT_TRUE(Performed("fw1").empty());
 }
 
@@ -340,10 +354,14 @@ TEST_F(EngineTest, APausedRunRollsBackOnlyWhenResumed) {
       [&] { return Status(run.run).steps[2].state == StepState::kWaitingTrigger; }, seconds(5)));
   ASSERT_EQ(engine_->Pause(run.run, "bob").status, 200);
   engine_->OnAlerts(Alert("CutoverNewVersionUnhealthy", "firing"));
-  std::this_thread::sleep_for(milliseconds(200));
+  engine_->Settle();
   EXPECT_EQ(Status(run.run).state, RunState::kPaused);
   EXPECT_THAT(Status(run.run).reason, HasSubstr("it rolls back when resumed"));
   EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+  // It resolves while the run is paused, and the daemon restarts: the rollback still holds.
+  engine_->OnAlerts(Alert("CutoverNewVersionUnhealthy", "resolved"));
+  StartEngine();
+  EXPECT_THAT(Status(run.run).reason, HasSubstr("it rolls back when resumed"));
   ASSERT_EQ(engine_->Resume(run.run, "bob").status, 200);
   ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
   EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect", "connect"));
@@ -395,7 +413,7 @@ TEST_F(EngineTest, AnAbortWhileAnActionIsInFlightStaysAnAbortWhenTheActionThenFa
   ASSERT_TRUE(testing::WaitUntil([&] { return Status(run.run).steps[1].members_in_flight.empty(); },
                                  seconds(5)))
       << "the failed action's outcome is journaled";
-  std::this_thread::sleep_for(milliseconds(200));  // what a wrong rollback would need
+  engine_->Settle();  // what a wrong rollback would have done by now
   RunStatus st = Status(run.run);
   EXPECT_EQ(st.state, RunState::kAborted);
   EXPECT_THAT(st.reason, HasSubstr("aborted by bob"));
@@ -413,7 +431,7 @@ TEST_F(EngineTest, APauseWhileAnActionIsInFlightHoldsItsFailureUntilResumed) {
   held.Fail();
   ASSERT_TRUE(testing::WaitUntil(
       [&] { return Status(run.run).steps[1].state == StepState::kFailed; }, seconds(5)));
-  std::this_thread::sleep_for(milliseconds(200));  // what a wrong rollback would need
+  engine_->Settle();  // what a wrong rollback would have done by now
   RunStatus paused = Status(run.run);
   EXPECT_EQ(paused.state, RunState::kPaused) << paused.reason;
   EXPECT_THAT(paused.steps[1].error, HasSubstr("the platform refused the change"));
@@ -484,7 +502,7 @@ TEST_F(EngineTest, PauseHoldsTheRunAndAbortEndsIt) {
   EXPECT_EQ(engine_->Pause(run.run, "bob").status, 200);
   engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
   prometheus_.Set(kDrained, 0);
-  std::this_thread::sleep_for(milliseconds(200));
+  engine_->Settle();
   EXPECT_TRUE(Performed("fw1").empty()) << "a paused run acted";
   EXPECT_EQ(Status(run.run).state, RunState::kPaused);
   EXPECT_EQ(engine_->Abort(run.run, "bob").status, 200);
@@ -635,7 +653,7 @@ TEST_F(EngineTest, AtTheDrainDeadlineProceedCutsOverAndSaysHowManySessionsItCuts
   // The decision is in the journal: a restart shows the same note and repeats nothing.
   StartEngine();
   EXPECT_THAT(Status(run.run).steps[1].note, HasSubstr("= 7, needs <= 0"));
-  std::this_thread::sleep_for(milliseconds(200));
+  engine_->Settle();
   EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
 }
 
@@ -651,6 +669,26 @@ TEST_F(EngineTest, AtTheDrainDeadlineRollbackUndoesTheDrain) {
                                                 "(policy rollback)"));
 }
 
+TEST_F(EngineTest, TheDrainDeadlineIsReachedWhenTheClockSaysSoNotBefore) {
+  std::string plan = DrainWithDeadline("proceed");
+  plan.replace(plan.find("after: 300ms"), 12, "after: 20m");
+  LoadPlan(plan);
+  fake_clock_ms_ = 1'780'000'000'000;
+  StartEngine();
+  prometheus_.Set(kDrained, 7);
+  EngineReply run = engine_->StartRun("drain-deadline", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[1].state == StepState::kWaitingTrigger; }, seconds(5)));
+  fake_clock_ms_ += 19 * 60'000;  // 19 minutes later: still draining
+  engine_->Settle();
+  EXPECT_TRUE(Performed("fw1").empty()) << "cut over before the deadline";
+  EXPECT_THAT(Status(run.run).steps[1].waiting_for, HasSubstr("waiting for alert"));
+  fake_clock_ms_ += 61'000;  // 20 minutes and a second
+  ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted)) << Status(run.run).steps[1].waiting_for;
+  EXPECT_THAT(Status(run.run).steps[1].note,
+              HasSubstr("deadline of 20m for step cutover passed; proceeding (policy proceed)"));
+}
+
 TEST_F(EngineTest, AtTheDrainDeadlineWaitKeepsWaitingAndSaysSo) {
   LoadPlan(DrainWithDeadline("wait"));
   StartEngine();
@@ -664,7 +702,7 @@ TEST_F(EngineTest, AtTheDrainDeadlineWaitKeepsWaitingAndSaysSo) {
       seconds(5)));
   EXPECT_THAT(Status(run.run).steps[1].waiting_for,
               HasSubstr("waiting for alert CutoverDrainComplete"));
-  std::this_thread::sleep_for(milliseconds(200));
+  engine_->Settle();
   EXPECT_TRUE(Performed("fw1").empty());
   EXPECT_EQ(Status(run.run).state, RunState::kRunning);
 
@@ -694,12 +732,206 @@ TEST_F(EngineTest, AConfigurationChangeAlertPausesTheRunBeforeTheNextStep) {
   engine_->OnAlerts(Alert("CutoverDrainComplete", "firing"));
   StartEngine();
   EXPECT_EQ(Status(run.run).state, RunState::kPaused) << "the pause survives a restart";
-  std::this_thread::sleep_for(milliseconds(300));
+  engine_->Settle();
   EXPECT_TRUE(Performed("fw1").empty());
 
+  // While the configuration still changes, the run stays paused.
+  EngineReply early = engine_->Resume(run.run, "bob");
+  EXPECT_EQ(early.status, 409);
+  EXPECT_THAT(early.message,
+              HasSubstr("alert CutoverConfigChangedDuringUpgrade for ha_cluster=edge still fires"));
+  engine_->OnAlerts(Alert("CutoverConfigChangedDuringUpgrade", "resolved"));
   EXPECT_EQ(engine_->Resume(run.run, "bob").status, 200);
   ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted));
   EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+}
+
+AlertmanagerNotification ForMember(AlertmanagerNotification n, const std::string& member) {
+  for (AlertmanagerAlert& a : n.alerts) {
+    a.labels["member"] = member;
+    a.fingerprint += "-" + member;
+  }
+  return n;
+}
+
+TEST_F(EngineTest, TheCutoverWaitsForTheOldMembersDrainNotAnotherMembers) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  prometheus_.Set(kDrained, 3);
+  EngineReply run = engine_->StartRun("drain-then-cutover", "alice");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[0].state == StepState::kWaitingTrigger; }, seconds(5)));
+  // fw2 drained, not fw1: the step acts on fw1 and waits on.
+  ASSERT_EQ(engine_->OnAlerts(ForMember(Alert("CutoverDrainComplete", "firing"), "fw2")).accepted,
+            1);
+  engine_->Settle();
+  EXPECT_EQ(Status(run.run).steps[0].state, StepState::kWaitingTrigger);
+  EXPECT_THAT(Status(run.run).steps[0].waiting_for,
+              HasSubstr("waiting for alert CutoverDrainComplete to fire for ha_cluster=edge member "
+                        "fw1"));
+  // fw1's instance fires, then fw2's resolves: fw2's resolution does not clear fw1's.
+  engine_->OnAlerts(ForMember(Alert("CutoverDrainComplete", "firing"), "fw1"));
+  engine_->OnAlerts(ForMember(Alert("CutoverDrainComplete", "resolved"), "fw2"));
+  ASSERT_TRUE(testing::WaitUntil([&] { return Status(run.run).steps[0].state == StepState::kDone; },
+                                 seconds(5)));
+  EXPECT_EQ(Status(run.run).steps[0].triggered_by, "alert CutoverDrainComplete");
+  EXPECT_THAT(Performed("fw1"), ElementsAre("disconnect"));
+}
+
+TEST_F(EngineTest, ARollbackAlertAlreadyFiringWhenTheRunStartsRollsItBack) {
+  LoadPlan(kThreeSteps);
+  StartEngine();
+  engine_->OnAlerts(Alert("CutoverNewVersionUnhealthy", "firing"));
+  EngineReply run = engine_->StartRun("three-steps", "alice");
+  ASSERT_EQ(run.status, 201) << run.message;
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  EXPECT_THAT(Status(run.run).reason,
+              HasSubstr("alert CutoverNewVersionUnhealthy for ha_cluster=edge fires"));
+}
+
+TEST_F(EngineTest, APauseAlertAlreadyFiringWhenTheRunStartsPausesIt) {
+  LoadPlan(DrainWithDeadline("wait"));
+  StartEngine();
+  engine_->OnAlerts(Alert("CutoverConfigChangedDuringUpgrade", "firing"));
+  EngineReply run = engine_->StartRun("drain-deadline", "alice");
+  ASSERT_EQ(run.status, 201) << run.message;
+  ASSERT_TRUE(WaitForState(run.run, RunState::kPaused));
+  EXPECT_TRUE(Performed("fw1").empty());
+  EXPECT_TRUE(Performed("fw2").empty());
+}
+
+TEST_F(EngineTest, ASecondRunOnAHeldClusterIsRefusedNamingTheHolder) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  EngineReply first = engine_->StartRun("drain-then-cutover", "alice");
+  ASSERT_EQ(first.status, 201);
+  EngineReply second = engine_->StartRun("drain-then-cutover", "bob");
+  EXPECT_EQ(second.status, 409);
+  EXPECT_THAT(second.message, HasSubstr("cluster edge is held by run " + first.run));
+}
+
+// The firewalls and the router that selects them, in one plan.
+const char* kFirewallsAndRouter = R"(plan: firewalls-and-router
+clusters: {firewalls: edge, routers: core}
+steps:
+  - name: prefer-fw2
+    action: set_priority
+    members: [routers/r1]
+    params: {priority: "50"}
+    rollback: [{action: set_priority, params: {priority: "100"}}]
+  - name: take-fw1-out
+    action: disconnect
+    members: [firewalls/fw1]
+    trigger: manual
+)";
+
+TEST_F(EngineTest, ARunHoldsEveryClusterItNamesAndItsMetricsCarryEach) {
+  LoadPlan(kFirewallsAndRouter);
+  StartEngine();
+  EngineReply run = engine_->StartRun("firewalls-and-router", "alice");
+  ASSERT_EQ(run.status, 201) << run.message;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[1].state == StepState::kWaitingTrigger; }, seconds(5)));
+  EXPECT_THAT(Performed("r1"), ElementsAre("set_priority")) << "the router's step ran on r1";
+  EXPECT_TRUE(Performed("fw1").empty());
+  EXPECT_EQ(Status(run.run).clusters, (std::vector<std::string>{"edge", "core"}));
+
+  EngineReply second = engine_->StartRun("firewalls-and-router", "bob");
+  EXPECT_EQ(second.status, 409);
+  EXPECT_THAT(second.message, HasSubstr("is held by run " + run.run));
+
+  ExpositionWriter out;
+  engine_->WriteMetrics(out);
+  for (const char* cluster : {"edge", "core"})
+    EXPECT_THAT(out.text(), HasSubstr("cutover_run_state{ha_cluster=\"" + std::string(cluster) +
+                                      "\",plan=\"firewalls-and-router\",run=\"" + run.run +
+                                      "\",state=\"running\"} 1"));
+  EXPECT_THAT(
+      out.text(),
+      HasSubstr(
+          "cutover_actions_total{ha_cluster=\"core\",action=\"set_priority\",result=\"ok\"} 1"));
+
+  ASSERT_EQ(engine_->Rollback(run.run, "bob").status, 200);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  EXPECT_THAT(Performed("r1"), ElementsAre("set_priority", "set_priority"));
+}
+
+TEST_F(EngineTest, ARunThatCouldNotRollBackDoesNotStart) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  {
+    std::lock_guard lock(states_["fw2"]->mutex);
+    states_["fw2"]->status.up = false;
+    states_["fw2"]->status.error = "ssh: connection refused";
+  }
+  EngineReply run = engine_->StartRun("drain-then-cutover", "alice");
+  EXPECT_EQ(run.status, 409);
+  EXPECT_THAT(run.message,
+              HasSubstr("it could not roll back: member fw2 of edge (compensation set_priority of "
+                        "step lower-fw2) does not answer its probe: ssh: connection refused"));
+  EXPECT_TRUE(engine_->Runs().empty()) << "nothing journaled";
+}
+
+const char* kWithParameters = R"(plan: with-parameters
+cluster: edge
+params:
+  old: {type: member, help: the member taken out}
+  priority: {type: integer, default: 50}
+steps:
+  - name: lower
+    action: set_priority
+    members: ["{{old}}"]
+    params: {priority: "{{priority}}"}
+    trigger: manual
+)";
+
+TEST_F(EngineTest, AStartGivesTheParametersTheRunKeepsThemAcrossARestart) {
+  LoadPlan(kWithParameters);
+  StartEngine();
+  EngineReply missing = engine_->StartRun("with-parameters", {}, "alice");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_THAT(missing.message, HasSubstr("parameter 'old' (member) has no default"));
+  EngineReply wrong = engine_->StartRun("with-parameters", {{"old", "fw7"}}, "alice");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_THAT(wrong.message, HasSubstr("\"fw7\", which is not a member of cluster \"edge\""));
+  EXPECT_TRUE(engine_->Runs().empty()) << "a refused start journals nothing";
+
+  EngineReply run = engine_->StartRun("with-parameters", {{"old", "fw2"}}, "alice");
+  ASSERT_EQ(run.status, 201) << run.message;
+  EXPECT_THAT(run.message, HasSubstr("with old=fw2, priority=50"));
+  StartEngine();  // the run's plan is read again with the journaled values
+  ASSERT_EQ(Status(run.run).params,
+            (std::map<std::string, std::string>{{"old", "fw2"}, {"priority", "50"}}));
+  ASSERT_EQ(engine_->Approve(run.run, "lower", "bob").status, 200);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kCompleted));
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority"));
+  std::lock_guard lock(states_["fw2"]->mutex);
+  EXPECT_EQ(states_["fw2"]->performed[0].params.at("priority"), "50");
+}
+
+TEST_F(EngineTest, ADryRunSaysWhatWouldRunWhereAndWhatEachGateReadsAndDoesNothing) {
+  LoadPlan(kDrainThenCutover);
+  StartEngine();
+  prometheus_.Set(kDrained, 3);
+  EngineReply rehearsal = engine_->DryRun("drain-then-cutover", {});
+  ASSERT_EQ(rehearsal.status, 200) << rehearsal.message;
+  const std::string& out = rehearsal.message;
+  EXPECT_THAT(out, HasSubstr("cluster edge: free"));
+  EXPECT_THAT(out, HasSubstr("rollback: ready"));
+  EXPECT_THAT(out, HasSubstr("1. take-fw1-out: disconnect on fw1 of edge; waits for alert "
+                             "CutoverDrainComplete"));
+  EXPECT_THAT(out, HasSubstr("gate before drained [fw1]: Successful: gate drained: "
+                             "cutover_member_connections{ha_cluster=\"edge\",member=\"fw1\"} = 3"));
+  EXPECT_THAT(out, HasSubstr("runs on fw1: fake fw1: disconnect"));
+  EXPECT_THAT(out, HasSubstr("rollback: set_priority\n     runs on fw2: fake fw2: set_priority "
+                             "priority=100"));
+  EXPECT_TRUE(Performed("fw1").empty());
+  EXPECT_TRUE(Performed("fw2").empty());
+  EXPECT_TRUE(engine_->Runs().empty()) << "a rehearsal journals nothing";
+
+  EngineReply unknown = engine_->DryRun("drain-then-cutover", {{"version", "2"}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_THAT(unknown.message, HasSubstr("parameter 'version' is not a parameter of plan"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "tests/actions/plan/plan_fixture.h"
 #include "tests/support/fake_driver.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,23 +32,9 @@ clusters:
       - name: lb2
 )";
 
-class PlanLoaderTest : public ::testing::Test {
+class PlanLoaderTest : public testing::PlanFixture {
  protected:
-  PlanLoaderTest() {
-    auto state = [](const std::string&) { return std::make_shared<testing::FakeMemberState>(); };
-    registry_.Add(testing::FakeDriverDescriptor(state));
-    DriverDescriptor versatile = testing::FakeDriverDescriptor(state);
-    versatile.name = "versatile";
-    versatile.actions = AllActions();
-    registry_.Add(versatile);
-    ConfigLoadResult loaded = LoadConfigString(kClusters, "cutover.yml", registry_);
-    EXPECT_TRUE(loaded.ok()) << loaded.ErrorText();
-    config_ = loaded.config;
-  }
-
-  PlanLoadResult Load(const std::string& yaml) {
-    return LoadPlanString(yaml, "plan.yaml", config_, registry_);
-  }
+  PlanLoaderTest() : PlanFixture(kClusters) {}
 
   std::vector<std::string> Errors(const std::string& yaml) {
     std::vector<std::string> errors;
@@ -62,9 +49,6 @@ class PlanLoaderTest : public ::testing::Test {
     buffer << in.rdbuf();
     return buffer.str();
   }
-
-  DriverRegistry registry_;
-  CutoverConfig config_;
 };
 
 TEST_F(PlanLoaderTest, PauseAlertsAndADrainDeadlineLoad) {
@@ -301,8 +285,8 @@ std::vector<BadPlan> BadPlans() {
       {"UnknownTopLevelKey",
        "plan: p\ncluster: edge-fw\nowner: ops\nsteps:\n  - name: s\n    action: upgrade\n"
        "    members: [fw1]\n",
-       {"plan.yaml:3: plan: unknown key 'owner' (known keys: plan, cluster, description, "
-        "warning, defaults, rollback, pause, steps)"}},
+       {"plan.yaml:3: plan: unknown key 'owner' (known keys: plan, params, cluster, clusters, "
+        "description, warning, defaults, rollback, pause, steps)"}},
       {"UnknownStepKey",
        kStep + "    retries: 3\n",
        {"plan.yaml:7: step \"s\": unknown key 'retries' (known keys: name, action, members, "
@@ -342,7 +326,9 @@ std::vector<BadPlan> BadPlans() {
        {"plan.yaml:1: missing 'plan:'; name the plan, e.g. plan: bgp-pair-upgrade"}},
       {"MissingCluster",
        "plan: p\nsteps:\n  - name: s\n    action: upgrade\n    members: [fw1]\n",
-       {"plan.yaml:1: missing 'cluster:'; name the cluster of cutover.yml this plan upgrades"}},
+       {"plan.yaml:1: missing 'cluster:'; name the cluster of cutover.yml this plan upgrades (or "
+        "'clusters:' with a name for each cluster it acts on, e.g. clusters: {firewalls: "
+        "edge-fw, routers: edge-rtr})"}},
       {"MissingSteps",
        "plan: p\ncluster: edge-fw\n",
        {"plan.yaml:1: missing 'steps:'; list the steps of the upgrade in order"}},
@@ -367,7 +353,8 @@ std::vector<BadPlan> BadPlans() {
         "\"edge-fw\": fw1, fw2)"}},
       {"EmptyMembers",
        kHead + "  - name: s\n    action: upgrade\n    members: []\n",
-       {"plan.yaml:6: step \"s\": 'members' must be a non-empty list, e.g. members: [fw1]"}},
+       {"plan.yaml:6: step \"s\": 'members' must be a non-empty list (e.g. members: [fw1], "
+        "[\"*\"] for all, or [\"{{param}}\"]) or {all_except: [...]}"}},
       {"MissingGateName",
        kStep + "    gates:\n      - query: up\n        condition: \"< 1\"\n",
        {"plan.yaml:8: step \"s\": gate #1: missing 'name:'; name the gate, e.g. name: drained"}},
@@ -476,38 +463,41 @@ std::vector<BadPlan> BadPlans() {
         "10\")"}},
       {"StepTimeoutWithoutUnit",
        kStep + "    timeout: 30\n",
-       {"plan.yaml:7: step \"s\".timeout: '30' is not a duration above zero (write it like "
-        "Prometheus: 30s, 10m, 1h30m, 500ms)"}},
+       {"plan.yaml:7: step \"s\".timeout: '30' is not a duration above zero (it has no unit: "
+        "30s is 30 seconds); write it like Prometheus, largest unit first: 30s, 10m, 1h30m, 500ms "
+        "or 7d"}},
       {"StepTimeoutZero",
        kStep + "    timeout: 0s\n",
-       {"plan.yaml:7: step \"s\".timeout: '0s' is not a duration above zero (write it like "
-        "Prometheus: 30s, 10m, 1h30m, 500ms)"}},
+       {"plan.yaml:7: step \"s\".timeout: '0s' is not a duration above zero; write it like "
+        "Prometheus, largest unit first: 30s, 10m, 1h30m, 500ms or 7d"}},
       {"DefaultTimeoutBad",
        "defaults:\n  timeout: 10 minutes\n" + kStep,
-       {"plan.yaml:2: defaults.timeout: '10 minutes' is not a duration above zero (write it "
-        "like Prometheus: 30s, 10m, 1h30m, 500ms)"}},
+       {"plan.yaml:2: defaults.timeout: '10 minutes' is not a duration above zero (spaces are "
+        "refused); write it like Prometheus, largest unit first: 30s, 10m, 1h30m, 500ms or 7d"}},
       {"GateIntervalBad",
        kGate + "        interval: 5 s\n",
-       {"plan.yaml:11: gate \"g\".interval: '5 s' is not a duration above zero (write it like "
-        "Prometheus: 30s, 10m, 1h30m, 500ms)"}},
+       {"plan.yaml:11: gate \"g\".interval: '5 s' is not a duration above zero (spaces are "
+        "refused); write it like Prometheus, largest unit first: 30s, 10m, 1h30m, 500ms or 7d"}},
       {"SamplesZero",
        kGate + "        samples: 0\n",
-       {"plan.yaml:11: gate \"g\".samples: '0' must be a whole number of 1 or more "
-        "(consecutive passing measurements)"}},
+       {"plan.yaml:11: gate \"g\".samples: '0' is out of range; write a whole number of 1 or "
+        "more (consecutive passing measurements)"}},
       {"DefaultSamplesZero",
        "defaults:\n  gate_samples: 0\n" + kStep,
-       {"plan.yaml:2: defaults.gate_samples: '0' must be a whole number of 1 or more"}},
+       {"plan.yaml:2: defaults.gate_samples: '0' is out of range; write a whole number of 1 or "
+        "more (consecutive passing measurements)"}},
       {"FailureLimitBelowMinusOne",
        kGate + "        failure_limit: -2\n",
-       {"plan.yaml:11: gate \"g\".failure_limit: '-2' must be a whole number, -1 for no limit"}},
+       {"plan.yaml:11: gate \"g\".failure_limit: '-2' is out of range; write a whole number of "
+        "-1 or more (-1 for no limit)"}},
       {"InconclusiveLimitNotANumber",
        kGate + "        inconclusive_limit: 2.5\n",
-       {"plan.yaml:11: gate \"g\".inconclusive_limit: '2.5' must be a whole number, -1 for no "
-        "limit"}},
+       {"plan.yaml:11: gate \"g\".inconclusive_limit: '2.5' is not a whole number (decimals and "
+        "exponents are refused); write a whole number of -1 or more (-1 for no limit)"}},
       {"ErrorLimitNotANumber",
        kGate + "        consecutive_error_limit: many\n",
-       {"plan.yaml:11: gate \"g\".consecutive_error_limit: 'many' must be a whole number, -1 "
-        "for no limit"}},
+       {"plan.yaml:11: gate \"g\".consecutive_error_limit: 'many' is not a whole number; write a "
+        "whole number of -1 or more (-1 for no limit)"}},
       {"EmptyQuery",
        kStep + "    gates:\n      - name: g\n        query: \" \"\n"
                "        condition: \"< 1\"\n",
@@ -515,8 +505,8 @@ std::vector<BadPlan> BadPlans() {
       {"UnknownPlaceholder",
        kStep + "    gates:\n      - name: g\n        query: 'up{job=\"{{job}}\"}'\n"
                "        condition: \"< 1\"\n",
-       {"plan.yaml:9: gate \"g\": unknown placeholder '{{job}}' in query (only {{cluster}} and "
-        "{{member}} are replaced)"}},
+       {"plan.yaml:9: gate \"g\": unknown placeholder '{{job}}' in query (only {{cluster}}, "
+        "{{member}} and the plan's parameters are replaced; its parameters: none)"}},
       {"UnclosedPlaceholder",
        kStep + "    gates:\n      - name: g\n        query: 'up{member=\"{{member\"}'\n"
                "        condition: \"< 1\"\n",
@@ -575,8 +565,8 @@ std::vector<BadPlan> BadPlans() {
         "deadline: {after: 20m, then: proceed}"}},
       {"DeadlineZero",
        kStep + "    deadline: {after: 0s, then: wait}\n",
-       {"plan.yaml:7: step \"s\".deadline.after: '0s' is not a duration above zero (write it "
-        "like Prometheus: 30s, 10m, 1h30m, 500ms)"}},
+       {"plan.yaml:7: step \"s\".deadline.after: '0s' is not a duration above zero; write it like "
+        "Prometheus, largest unit first: 30s, 10m, 1h30m, 500ms or 7d"}},
       {"NoDataPass",
        kGate + "        no_data: pass\n",
        {"plan.yaml:11: gate \"g\": no_data: pass is refused: an empty result means nothing was "
@@ -595,7 +585,9 @@ std::vector<BadPlan> BadPlans() {
         "remove 'stage: after'"}},
       {"RollbackPolicyNotBoolean",
        "rollback:\n  on_timeout: yes\n" + kStep,
-       {"plan.yaml:2: rollback.on_timeout: 'yes' must be true or false"}},
+       {"plan.yaml:2: rollback.on_timeout: 'yes' is not true or false; write true or false "
+        "(yes/no, on/off and y/n are refused: YAML 1.1 readers take them as booleans, YAML 1.2 "
+        "readers as text)"}},
       {"RollbackAlertInvalid",
        "rollback:\n  alerts: [CutoverNewVersionUnhealthy, new-version]\n" + kStep,
        {"plan.yaml:2: rollback.alerts: 'new-version' is not an alertname (letters, digits and "

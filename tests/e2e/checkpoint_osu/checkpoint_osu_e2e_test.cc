@@ -56,14 +56,18 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
-// The plan with its placeholders filled in, as lab/run-upgrade.sh does.
-std::string PlanForThisRun() {
-  std::string plan =
-      ReadFile(std::string(CUTOVER_SOURCE_DIR) + "/examples/plans/optimal-service-upgrade.yml");
-  plan = ReplaceAll(plan, "@NEW_VERSION@", kNewVersion);
-  plan = ReplaceAll(plan, "@CONNECTION_CEILING@", "5000");
-  plan = ReplaceAll(plan, "@DRAIN_DEADLINE@", "10m");
-  return ReplaceAll(plan, "@DRAIN_POLICY@", "wait");
+// The plan as shipped, and the parameters this run gives it (lab/run-upgrade.sh gives
+// the lab's run the same).
+std::string ShippedPlan() {
+  return ReadFile(std::string(CUTOVER_SOURCE_DIR) + "/examples/plans/optimal-service-upgrade.yml");
+}
+std::vector<std::string> ParamsForThisRun() {
+  return {"--param", std::string("new_version=") + kNewVersion,
+          "--param", "old=fw1",
+          "--param", "first_new=fw2",
+          "--param", "connection_ceiling=5000",
+          "--param", "drain_deadline=10m",
+          "--param", "drain_policy=wait"};
 }
 
 // alerts/cutover.rules.yml with this run's drained threshold and a drain that counts as
@@ -159,9 +163,11 @@ class OptimalServiceUpgradeOnCheckPoint : public ::testing::Test {
     config_file_ = dir_.Write("cutover.yml", ClusterConfig());
     prometheus_port_ = FreeTcpPort();
     actions_ = std::make_unique<ActionsDaemon>(dir_, config_file_, PrometheusUrl());
-    actions_->AddPlan(kPlan, PlanForThisRun());
-    ProcessResult check = actions_->Ctl(
-        {"check", "--config.file=" + config_file_, dir_.File("plans/") + kPlan + ".yml"});
+    actions_->AddPlan(kPlan, ShippedPlan());
+    std::vector<std::string> check_args = {"check", "--config.file=" + config_file_,
+                                           dir_.File("plans/") + kPlan + ".yml"};
+    for (const std::string& arg : ParamsForThisRun()) check_args.push_back(arg);
+    ProcessResult check = actions_->Ctl(check_args);
     ASSERT_EQ(check.exit_status, 0) << "the plan does not load against the Check Point cluster:\n"
                                     << check.out << check.err;
     ASSERT_TRUE(actions_->Start()) << "cutover-actions did not start:\n" << actions_->Log();
@@ -351,7 +357,9 @@ TEST_F(OptimalServiceUpgradeOnCheckPoint,
       << "Prometheus never saw the four gateways up through the exporter" << Explain();
 
   const auto run_started = std::chrono::system_clock::now();
-  ProcessResult start = actions_->Ctl({"start", kPlan});
+  std::vector<std::string> start_args = {"start", kPlan};
+  for (const std::string& arg : ParamsForThisRun()) start_args.push_back(arg);
+  ProcessResult start = actions_->Ctl(start_args);
   ASSERT_EQ(start.exit_status, 0) << "cutoverctl start: " << start.out << start.err << Explain();
 
   // The drain begins once fw2 (NEW, in upgrade mode) takes the new connections and fw1

@@ -457,6 +457,83 @@ TEST_F(CheckpointDriverTest, RunWithoutACommandIsRefused) {
   EXPECT_THAT(transport_->calls, IsEmpty());
 }
 
+// --- rehearsal --------------------------------------------------------------------------
+// Describe on the same driver, then Perform: the rehearsal's lines are the commands the
+// run sent, and the rehearsal itself sent nothing.
+
+class CheckpointDescribeTest : public CheckpointDriverTest {
+ protected:
+  std::vector<std::string> Described(const ActionRequest& request) {
+    std::size_t before = transport_->calls.size();
+    std::vector<std::string> lines = driver_->Describe(request);
+    EXPECT_EQ(transport_->calls.size(), before)
+        << "describing " << ActionName(request.action) << " sent a command to the gateway";
+    return lines;
+  }
+  // What Perform sent, written as a rehearsal writes commands; a refusal that sent
+  // nothing is written as the rehearsal's refusal line.
+  std::vector<std::string> Performed(const ActionRequest& request) {
+    transport_->calls.clear();
+    ActionResult result = driver_->Perform(request);
+    if (transport_->calls.empty()) return DescribeRefusal(result.error);
+    EXPECT_TRUE(result.ok) << ActionName(request.action) << ": " << result.error;
+    std::vector<std::string> lines;
+    for (const auto& call : transport_->calls)
+      lines.push_back("ssh admin@gw-east-a:22: " + ShellLine(call.argv));
+    return lines;
+  }
+  static std::map<std::string, std::string> ParamsFor(Action action) {
+    if (action == Action::kUpgrade) return {{"version", "R81.20; rm -rf /"}};
+    if (action == Action::kRun) return {{"command", "cpwd_admin list"}};
+    return {};
+  }
+};
+
+TEST_F(CheckpointDescribeTest, DescribeOfDisconnectNamesTheClusterXlAdminCallItRuns) {
+  Driver();
+  EXPECT_THAT(Described({Action::kDisconnect, {}}),
+              ElementsAre("ssh admin@gw-east-a:22: clusterXL_admin down"));
+}
+
+TEST_F(CheckpointDescribeTest, DescribeOfEachActionNamesExactlyTheCommandsItSends) {
+  for (std::string environment : {"", "/etc/profile.d/CP.sh"}) {
+    CheckpointSettings settings;
+    settings.upgrade_command = "/home/admin/install_jumbo.sh --yes";
+    settings.environment_script = environment;
+    Driver(settings);
+    for (Action action : CheckpointDriverDescriptor().actions) {
+      ActionRequest request{action, ParamsFor(action)};
+      std::vector<std::string> described = Described(request);
+      EXPECT_FALSE(described.empty()) << ActionName(action);
+      EXPECT_EQ(described, Performed(request))
+          << "the rehearsal of " << ActionName(action) << " (environment_script '" << environment
+          << "') differs from what it runs";
+    }
+  }
+}
+
+TEST_F(CheckpointDescribeTest, DescribeShowsTheVersionAsItsOwnArgumentAndTheEnvironment) {
+  CheckpointSettings settings;
+  settings.upgrade_command = "/home/admin/install_jumbo.sh --yes";
+  settings.environment_script = "/etc/profile.d/CP.sh";
+  Driver(settings);
+  EXPECT_THAT(Described({Action::kUpgrade, {{"version", "R81.20; rm -rf /"}}}),
+              ElementsAre("ssh admin@gw-east-a:22: sh -c '. '\\''/etc/profile.d/CP.sh'\\'' && "
+                          "exec \"$@\"' cutover sh -c '/home/admin/install_jumbo.sh --yes "
+                          "\"$@\"' cutover-upgrade 'R81.20; rm -rf /'"));
+}
+
+TEST_F(CheckpointDescribeTest, DescribeOfARefusedActionSaysWhyNothingWouldBeSent) {
+  Driver();
+  EXPECT_THAT(Described({Action::kUpgrade, {{"version", "R81.20"}}}),
+              ElementsAre(HasSubstr("nothing would be sent: upgrade: driver checkpoint has no "
+                                    "upgrade_command")));
+  EXPECT_EQ(Described({Action::kRun, {}}), Performed({Action::kRun, {}}));
+  EXPECT_THAT(
+      Described({Action::kResync, {}}),
+      ElementsAre("nothing would be sent: driver checkpoint does not perform action 'resync'"));
+}
+
 // --- descriptor -------------------------------------------------------------------------
 
 TEST(CheckpointDescriptor, DeclaresItsActionsRolesAndSettings) {

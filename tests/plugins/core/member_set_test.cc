@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "tests/support/fake_driver.h"
@@ -48,6 +50,42 @@ TEST_F(MemberSetTest, ABusyMemberIsReportedDownInsteadOfQueueing) {
   slow.join();
   EXPECT_FALSE(status.up);
   EXPECT_THAT(status.error, ::testing::HasSubstr("member busy"));
+}
+
+TEST_F(MemberSetTest, DescribeAsksTheDriverAndPerformsNothing) {
+  EXPECT_THAT(set_->Describe(0, {Action::kSetPriority, {{"priority", "50"}}}),
+              ::testing::ElementsAre("fake fw1: set_priority priority=50"));
+  EXPECT_EQ(state_->describes, 1);
+  EXPECT_TRUE(state_->performed.empty()) << "a rehearsal must not perform the action";
+}
+
+TEST_F(MemberSetTest, DescribeOfAnActionTheDriverDoesNotDeclareSaysSoAsPerformWould) {
+  EXPECT_THAT(set_->Describe(0, {Action::kUpgrade, {}}),
+              ::testing::ElementsAre("nothing would be sent: driver 'fake' cannot upgrade (it "
+                                     "supports: connect, disconnect, set_priority)"));
+  EXPECT_EQ(state_->describes, 0) << "an undeclared action is refused before the driver";
+}
+
+TEST_F(MemberSetTest, DescribeDoesNotWaitForAnActionInFlight) {
+  std::mutex held;
+  std::unique_lock hold(held);
+  state_->perform = [&](const ActionRequest&) {
+    std::lock_guard wait(held);
+    return ActionResult::Success("done");
+  };
+  std::thread slow([&] { set_->Perform(0, {Action::kDisconnect, {}}, std::chrono::seconds(5)); });
+  while (true) {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->performed.empty()) break;
+  }
+  auto described = std::async(std::launch::async, [&] {
+    return set_->Describe(0, {Action::kConnect, {}});
+  });
+  bool answered = described.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  hold.unlock();
+  slow.join();
+  EXPECT_TRUE(answered) << "a rehearsal waited behind the action in flight";
+  EXPECT_THAT(described.get(), ::testing::ElementsAre("fake fw1: connect"));
 }
 
 TEST_F(MemberSetTest, FindsMembersByClusterAndName) {

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
+
+#include "common/strings.h"
 #include "plugins/exec/exec_driver_config.h"
+#include "plugins/transport/command_transport.h"
 #include "tests/support/temp_dir.h"
 
 namespace cutover {
@@ -135,6 +139,59 @@ TEST_F(ExecDriverTest, AProgramReportingFailureFailsTheAction) {
   ActionResult r = driver->Perform({Action::kDisconnect, {}});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error, "no such member");
+}
+
+// A rehearsal names the program call a run makes: the program records each call's
+// arguments and stdin, and the rehearsal's line must be that call, while the rehearsal
+// itself never starts the program.
+class ExecDescribeTest : public ExecDriverTest {
+ protected:
+  ExecDescribeTest() {
+    driver_ = Make("printf '%s\\n' \"$0\" \"$@\" > " + dir_.File("argv") + "\ncat > " +
+                   dir_.File("stdin") + "\necho '{\"ok\":true}'\n");
+  }
+  std::vector<std::string> Described(const ActionRequest& request) {
+    std::vector<std::string> lines = driver_->Describe(request);
+    struct stat st;
+    EXPECT_NE(stat(dir_.File("stdin").c_str(), &st), 0)
+        << "describing " << ActionName(request.action) << " started the program";
+    return lines;
+  }
+  // The call Perform made, written as a rehearsal writes it.
+  std::vector<std::string> Performed(const ActionRequest& request) {
+    ActionResult result = driver_->Perform(request);
+    EXPECT_TRUE(result.ok) << ActionName(request.action) << ": " << result.error;
+    std::string recorded_argv = testing::ReadFile(dir_.File("argv"));
+    std::vector<std::string> argv;
+    for (std::string_view word : SplitLines(recorded_argv)) argv.emplace_back(word);
+    std::string stdin_data = testing::ReadFile(dir_.File("stdin"));
+    std::remove(dir_.File("argv").c_str());
+    std::remove(dir_.File("stdin").c_str());
+    return {"local: " + ShellLine(argv) + ", stdin " + std::string(Trim(stdin_data))};
+  }
+  std::unique_ptr<Driver> driver_;
+};
+
+TEST_F(ExecDescribeTest, DescribeOfSetPriorityNamesTheProgramCallWithItsRequest) {
+  std::vector<std::string> lines = Described({Action::kSetPriority, {{"priority", "50"}}});
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "local: " + dir_.File("member") +
+                          " --site lab, stdin {\"protocol\":1,\"operation\":\"perform\","
+                          "\"cluster\":\"edge\",\"member\":{\"name\":\"fw1\",\"address\":"
+                          "\"10.0.0.1\"},\"action\":\"set_priority\",\"params\":{\"priority\":"
+                          "\"50\"}}");
+}
+
+TEST_F(ExecDescribeTest, DescribeOfEachActionNamesExactlyTheCallItMakes) {
+  for (Action action : ExecDriverDescriptor().actions) {
+    ActionRequest request{action, {}};
+    if (action == Action::kSetPriority) request.params = {{"priority", "50; touch pwned"}};
+    if (action == Action::kUpgrade) request.params = {{"version", "7.3"}};
+    if (action == Action::kRun) request.params = {{"command", "show \"state\"\n"}};
+    std::vector<std::string> described = Described(request);
+    EXPECT_EQ(described, Performed(request))
+        << "the rehearsal of " << ActionName(action) << " differs from the call it makes";
+  }
 }
 
 // A program printing JSON nested a million deep crashed the exporter: the reply was

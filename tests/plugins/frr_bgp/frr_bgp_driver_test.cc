@@ -1,6 +1,7 @@
 // The driver over a fake transport: what it sends to the router (exact argv, values
-// never inside a shell line), how it reads the router's answers into roles, and which
-// values it refuses before anything is sent.
+// never inside a shell line), how it reads the router's answers into roles, which
+// values it refuses before anything is sent, and that a rehearsal (Describe) names
+// exactly the commands an action sends while sending none.
 #include "plugins/frr_bgp/frr_bgp_driver.h"
 
 #include <gmock/gmock.h>
@@ -248,6 +249,93 @@ TEST(FrrBgpDescriptorTest, DeclaresItsActionsRolesAndRequiredSettings) {
   EXPECT_TRUE(d.FindKey("neighbor")->required);
   EXPECT_TRUE(d.FindKey("prefix")->required);
   EXPECT_TRUE(d.needs_credentials);
+}
+
+// What a rehearsal of `request` shows; fails the test if anything reached the router.
+std::vector<std::string> Described(Harness& h, const ActionRequest& request) {
+  std::size_t before = h.router->calls.size();
+  std::vector<std::string> lines = h.driver->Describe(request);
+  EXPECT_EQ(h.router->calls.size(), before)
+      << "describing " << ActionName(request.action) << " sent a command to the router";
+  return lines;
+}
+
+// What Perform sent for `request`, written as a rehearsal writes commands; a refusal
+// that sent nothing is written as the rehearsal's refusal line.
+std::vector<std::string> Performed(Harness& h, const ActionRequest& request) {
+  h.router->calls.clear();
+  ActionResult result = h.driver->Perform(request);
+  if (h.router->calls.empty()) return DescribeRefusal(result.error);
+  EXPECT_TRUE(result.ok) << ActionName(request.action) << ": " << result.error;
+  std::vector<std::string> lines;
+  for (const auto& argv : h.router->calls) lines.push_back("fake-router: " + ShellLine(argv));
+  return lines;
+}
+
+// Every action the descriptor declares, with the parameters a plan would give it.
+std::vector<ActionRequest> EveryDeclaredAction() {
+  std::vector<ActionRequest> requests;
+  for (Action action : FrrBgpDriverDescriptor().actions) {
+    switch (action) {
+      case Action::kSetRole:
+        requests.push_back({action, {{"role", "standby"}}});
+        requests.push_back({action, {{"role", "active"}}});
+        break;
+      case Action::kSetPriority:
+        requests.push_back({action, {{"priority", "150"}}});
+        break;
+      case Action::kRun:
+        requests.push_back({action, {{"command", "show bgp summary"}}});
+        break;
+      default:
+        ADD_FAILURE() << "no parameters chosen for " << ActionName(action);
+    }
+  }
+  return requests;
+}
+
+TEST(FrrBgpDescribeTest, DescribeOfSetRoleNamesTheVtyshCallSetRoleRuns) {
+  Harness h;
+  EXPECT_THAT(Described(h, {Action::kSetRole, {{"role", "standby"}}}),
+              ElementsAre("fake-router: vtysh -N frrt-r -c 'configure terminal' -c "
+                          "'route-map cutover-m1-in permit 10' -c 'set local-preference 100' "
+                          "-c end -c 'clear bgp 10.251.1.2 soft'"));
+}
+
+TEST(FrrBgpDescribeTest, DescribeOfEachActionNamesExactlyTheCommandsItSends) {
+  for (bool prepend : {false, true}) {
+    FrrBgpSettings s = M1Settings();
+    if (prepend) {
+      s.vtysh_pathspace.clear();
+      s.method = "as_path_prepend";
+      s.prepend_as = 64601;
+      s.clear_scope = "all";
+    }
+    Harness h(s);
+    for (const ActionRequest& request : EveryDeclaredAction()) {
+      std::vector<std::string> described = Described(h, request);
+      EXPECT_FALSE(described.empty()) << ActionName(request.action);
+      EXPECT_EQ(described, Performed(h, request))
+          << "the rehearsal of " << ActionName(request.action) << " (method " << s.method
+          << ") differs from what it runs";
+    }
+  }
+}
+
+TEST(FrrBgpDescribeTest, DescribeOfARefusedActionSaysWhyNothingWouldBeSent) {
+  Harness h;
+  for (const ActionRequest& refused : std::vector<ActionRequest>{
+           {Action::kSetRole, {{"role", "master"}}},
+           {Action::kSetPriority, {{"priority", "200; reboot"}}},
+           {Action::kRun, {{"command", "show bgp summary\nconfigure terminal"}}},
+           {Action::kUpgrade, {}}}) {
+    std::vector<std::string> described = Described(h, refused);
+    ASSERT_EQ(described.size(), 1u) << ActionName(refused.action);
+    EXPECT_THAT(described[0], ::testing::StartsWith("nothing would be sent: "));
+    EXPECT_EQ(described, Performed(h, refused)) << ActionName(refused.action);
+  }
+  EXPECT_THAT(Described(h, {Action::kUpgrade, {}}),
+              ElementsAre("nothing would be sent: frr-bgp does not perform 'upgrade'"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The haproxy driver's logic with a scripted runtime API: what a probe reports for each
-// server state, the exact commands actions send, names that must never reach HAProxy,
-// and the single-flight reader that keeps a scrape of 1,000 members at one `show stat`.
+// server state, the exact commands actions send (and that a rehearsal names exactly
+// those, sending none), names that must never reach HAProxy, and the single-flight
+// reader that keeps a scrape of 1,000 members at one `show stat`.
 #include "plugins/haproxy/haproxy_driver.h"
 
 #include <gtest/gtest.h>
@@ -260,6 +261,76 @@ TEST_F(HaproxyDriverTest, AnActionMakesTheNextProbeReadAfresh) {
   ASSERT_TRUE(s1->Perform({Action::kStartDrain, {}}).ok);
   s1->Probe(round);
   EXPECT_EQ(api_->reads(), 2u) << "a probe after drain must not report the state from before it";
+}
+
+// A rehearsal on the same driver, then the run: the rehearsal's lines are the runtime
+// API commands the run sent, and the rehearsal itself sent nothing.
+class HaproxyDescribeTest : public HaproxyDriverTest {
+ protected:
+  std::vector<std::string> Described(HaproxyDriver& driver, const ActionRequest& request) {
+    std::size_t before = api_->commands().size();
+    std::vector<std::string> lines = driver.Describe(request);
+    EXPECT_EQ(api_->commands().size(), before)
+        << "describing " << ActionName(request.action) << " sent a command to HAProxy";
+    return lines;
+  }
+  // What Perform sent, written as a rehearsal writes a request; a refusal that sent
+  // nothing is written as the rehearsal's refusal line.
+  std::vector<std::string> Performed(HaproxyDriver& driver, const ActionRequest& request) {
+    std::size_t before = api_->commands().size();
+    ActionResult result = driver.Perform(request);
+    std::vector<std::string> commands = api_->commands();
+    if (commands.size() == before) return DescribeRefusal(result.error);
+    EXPECT_TRUE(result.ok) << ActionName(request.action) << ": " << result.error;
+    std::vector<std::string> lines;
+    for (std::size_t i = before; i < commands.size(); ++i)
+      lines.push_back(api_->address() + ": " + commands[i]);
+    return lines;
+  }
+};
+
+TEST_F(HaproxyDescribeTest, DescribeOfStartDrainNamesTheSetServerCommandItSends) {
+  auto s1 = Driver("s1");
+  EXPECT_EQ(
+      Described(*s1, {Action::kStartDrain, {}}),
+      std::vector<std::string>{"unix:/run/haproxy/admin.sock: set server app/s1 state drain"});
+}
+
+TEST_F(HaproxyDescribeTest, DescribeOfEachActionNamesExactlyTheCommandItSends) {
+  auto s1 = Driver("s1");
+  for (Action action : HaproxyDriverDescriptor().actions) {
+    ActionRequest request{action, {}};
+    if (action == Action::kSetPriority) request.params = {{"priority", "25"}};
+    std::vector<std::string> described = Described(*s1, request);
+    EXPECT_EQ(described.size(), 1u) << ActionName(action);
+    EXPECT_EQ(described, Performed(*s1, request))
+        << "the rehearsal of " << ActionName(action) << " differs from what it sends";
+  }
+}
+
+TEST_F(HaproxyDescribeTest, DescribeOfARefusedActionSaysWhyNothingWouldBeSent) {
+  auto s1 = Driver("s1");
+  for (const ActionRequest& refused :
+       std::vector<ActionRequest>{{Action::kSetPriority, {{"priority", "5;shutdown frontend app"}}},
+                                  {Action::kSetPriority, {}},
+                                  {Action::kUpgrade, {}}}) {
+    std::vector<std::string> described = Described(*s1, refused);
+    ASSERT_EQ(described.size(), 1u);
+    EXPECT_EQ(described[0].rfind("nothing would be sent: ", 0), 0u) << described[0];
+    EXPECT_EQ(described, Performed(*s1, refused));
+  }
+  EXPECT_EQ(Described(*s1, {Action::kUpgrade, {}}),
+            std::vector<std::string>{
+                "nothing would be sent: the haproxy driver does not perform 'upgrade'"});
+}
+
+TEST_F(HaproxyDescribeTest, DescribeLeavesTheSharedReadingInPlace) {
+  auto s1 = Driver("s1");
+  ProbeContext round = Round();
+  s1->Probe(round);
+  Described(*s1, {Action::kStartDrain, {}});
+  s1->Probe(round);
+  EXPECT_EQ(api_->reads(), 1u) << "a rehearsal changed nothing, so the round's reading stands";
 }
 
 TEST(HaproxyNameTest, OnlyHaproxyNameCharactersPass) {

@@ -2,7 +2,7 @@
 // in /bin/sh with stand-in `conntrack` and `conntrackd` commands that print the captured
 // fixtures, so the script, the section markers and the parsers are exercised together.
 // Actions check the exact argv the member would receive and that bad parameters never
-// reach it.
+// reach it; a rehearsal (Describe) names exactly those commands and sends none.
 #include "plugins/linux_fw/linux_fw_driver.h"
 
 #include <gmock/gmock.h>
@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "common/strings.h"
+#include "plugins/linux_fw/linux_fw_driver_config.h"
 #include "plugins/transport/local_transport.h"
 #include "tests/support/temp_dir.h"
 
@@ -588,6 +589,92 @@ TEST_F(LinuxFwActionTest, ActionsOutsideTheDescriptorAreRefused) {
   ActionResult result = Perform(Action::kSetRole, {{"role", "active"}});
   EXPECT_FALSE(result.ok);
   EXPECT_THAT(calls_->argv, IsEmpty());
+}
+
+// A rehearsal prints what a run sends: each test runs Perform over the recording transport,
+// writes down what reached the member, and compares it with Describe on a fresh driver.
+class LinuxFwDescribeTest : public LinuxFwActionTest {
+ protected:
+  // What a rehearsal shows for `request`; fails the test if anything reached the member.
+  std::vector<std::string> Described(const ActionRequest& request) {
+    calls_->argv.clear();
+    std::vector<std::string> lines = Driver()->Describe(request);
+    EXPECT_THAT(calls_->argv, IsEmpty())
+        << "describing " << ActionName(request.action) << " sent a command to the member";
+    return lines;
+  }
+  // What Perform sent for `request`, written as a rehearsal writes commands; a refusal
+  // that sent nothing is written as the rehearsal's refusal line.
+  std::vector<std::string> Performed(const ActionRequest& request) {
+    calls_->argv.clear();
+    ActionResult result = Driver()->Perform(request);
+    if (calls_->argv.empty()) return DescribeRefusal(result.error);
+    EXPECT_TRUE(result.ok) << ActionName(request.action) << ": " << result.error;
+    std::vector<std::string> lines;
+    for (const auto& argv : calls_->argv) lines.push_back("fake fw1: " + ShellLine(argv));
+    return lines;
+  }
+  void ExpectEveryDeclaredActionDescribedAsPerformed() {
+    for (Action action : LinuxFwDriverDescriptor().actions) {
+      ActionRequest request{action, ParamsFor(action)};
+      std::vector<std::string> described = Described(request);
+      EXPECT_FALSE(described.empty()) << ActionName(action);
+      EXPECT_EQ(described, Performed(request))
+          << "the rehearsal of " << ActionName(action) << " differs from what it runs";
+    }
+  }
+  static std::map<std::string, std::string> ParamsFor(Action action) {
+    switch (action) {
+      case Action::kSetPriority:
+        return {{"priority", "-100"}};
+      case Action::kUpgrade:
+        return {{"version", "1:2.2.8-1+deb12u1"}};
+      case Action::kRun:
+        return {{"command", "systemctl restart keepalived"}};
+      default:
+        return {};
+    }
+  }
+};
+
+TEST_F(LinuxFwDescribeTest, DescribeOfResyncNamesTheCommandsResyncRuns) {
+  settings_.conntrackd_config = "/etc/conntrackd/site a.conf";
+  EXPECT_THAT(Described({Action::kResync, {}}),
+              ElementsAre("fake fw1: conntrackd -C '/etc/conntrackd/site a.conf' -n"));
+  EXPECT_EQ(Described({Action::kResync, {}}), Performed({Action::kResync, {}}));
+}
+
+TEST_F(LinuxFwDescribeTest, DescribeOfEachActionOfAVrrpPairNamesTheCommandsItRuns) {
+  ExpectEveryDeclaredActionDescribedAsPerformed();
+}
+
+TEST_F(LinuxFwDescribeTest, DescribeOfEachActionOfALoadSharingMemberNamesTheSiteCommand) {
+  settings_.cluster_command = "/usr/local/sbin/cluster-member --site 'lab a'";
+  ExpectEveryDeclaredActionDescribedAsPerformed();
+  EXPECT_THAT(Described({Action::kStartDrain, {}}),
+              ElementsAre("fake fw1: sh -c '/usr/local/sbin/cluster-member --site '\\''lab a'\\'' "
+                          "\"$1\"' cutover-cluster-command start_drain"));
+}
+
+TEST_F(LinuxFwDescribeTest, DescribeOfADisconnectNamesEveryInterface) {
+  settings_.interfaces = {"eth1", "eth2 ext"};
+  std::vector<std::string> lines = Described({Action::kDisconnect, {}});
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("ip link set dev \"$dev\" down"));
+  EXPECT_THAT(lines[0], HasSubstr("cutover-disconnect eth1 'eth2 ext'"));
+  EXPECT_EQ(lines, Performed({Action::kDisconnect, {}}));
+}
+
+TEST_F(LinuxFwDescribeTest, DescribeOfARefusedActionSaysWhyNothingWouldBeSent) {
+  EXPECT_THAT(
+      Described({Action::kSetPriority, {{"priority", "50; reboot"}}}),
+      ElementsAre(::testing::AllOf(::testing::StartsWith("nothing would be sent: set_priority: "),
+                                   HasSubstr("between -254 and 254"))));
+  settings_.upgrade_command.clear();
+  EXPECT_THAT(Described({Action::kUpgrade, {{"version", "2.2.8"}}}),
+              ElementsAre(HasSubstr("upgrade_command is empty")));
+  EXPECT_THAT(Described({Action::kSetRole, {{"role", "active"}}}),
+              ElementsAre("nothing would be sent: linux-fw does not perform 'set_role'"));
 }
 
 }  // namespace

@@ -59,6 +59,51 @@ TEST(ShellJoin, PosixShellSplitsItBackIntoTheSameWords) {
   EXPECT_EQ(shell.out, expected);
 }
 
+TEST(ShellLine, LeavesWordsAShellReadsAsThemselvesUnquoted) {
+  EXPECT_EQ(ShellLine({"conntrackd", "-C", "/etc/conntrackd/conntrackd.conf", "-c"}),
+            "conntrackd -C /etc/conntrackd/conntrackd.conf -c");
+  EXPECT_EQ(ShellLine({"vtysh", "-c", "configure terminal", "-c", "end"}),
+            "vtysh -c 'configure terminal' -c end");
+  EXPECT_EQ(ShellLine({"apt-get", "install", "keepalived=1:2.2.8-1+deb12u1", "", "~", "#x"}),
+            "apt-get install 'keepalived=1:2.2.8-1+deb12u1' '' '~' '#x'");
+  EXPECT_EQ(ShellLine({}), "");
+}
+
+// A rehearsal's line is only true if it is the same command: the shell must read it back
+// as exactly the words that would be sent.
+TEST(ShellLine, PosixShellSplitsItBackIntoTheSameWords) {
+  std::vector<std::string> argv = {"printf", "%s\\n"};
+  argv.insert(argv.end(), kHostileWords.begin(), kHostileWords.end());
+  for (std::string word : {"a=b", "~root", "#comment", "x,y", "user@host:22", "100%", "-1+2"})
+    argv.push_back(word);
+  ProcessResult shell = RunProcess({"/bin/sh", "-c", ShellLine(argv)}, {});
+  ASSERT_TRUE(shell.started) << shell.error;
+  ASSERT_EQ(shell.exit_status, 0) << shell.err;
+  std::string expected;
+  for (std::size_t i = 2; i < argv.size(); ++i) expected += argv[i] + "\n";
+  EXPECT_EQ(shell.out, expected);
+}
+
+class NamedTransport : public CommandTransport {
+ public:
+  CommandResult Run(const std::vector<std::string>&, Duration) override {
+    ADD_FAILURE() << "DescribePlan must not run anything";
+    return {};
+  }
+  std::string Target() const override { return "ssh root@10.0.0.1:22"; }
+};
+
+TEST(DescribePlan, SaysWhereEachCommandGoesOrWhyNothingWouldBeSent) {
+  NamedTransport transport;
+  CommandPlan plan{
+      {{"commit_sync", {"conntrackd", "-c"}, {}}, {"resync", {"conntrackd", "-n"}, {}}}, {}};
+  EXPECT_EQ(DescribePlan(transport, plan),
+            (std::vector<std::string>{"ssh root@10.0.0.1:22: conntrackd -c",
+                                      "ssh root@10.0.0.1:22: conntrackd -n"}));
+  EXPECT_EQ(DescribePlan(transport, CommandPlan::Refused("upgrade: upgrade_command is empty")),
+            (std::vector<std::string>{"nothing would be sent: upgrade: upgrade_command is empty"}));
+}
+
 TEST(CommandResultDescribe, NamesTheTransportErrorOrTheExitStatusAndFirstStderrLine) {
   CommandResult failed;
   failed.error = "ssh root@fw1:22: host key unknown";

@@ -1,0 +1,110 @@
+// Every plan in examples/plans/ passes `cutoverctl check` as shipped, against the
+// configuration it names on its "# Checked against:" line, and again with the parameters
+// the lab starts it with: a plan an operator copies is valid before anything is filled in.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace cutover {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The configuration a plan names: "# Checked against: examples/lab/cutover.yml".
+std::string ConfigNamedBy(const std::string& plan) {
+  const std::string marker = "# Checked against: ";
+  std::size_t at = plan.find(marker);
+  if (at == std::string::npos) return {};
+  std::size_t end = plan.find('\n', at);
+  return plan.substr(at + marker.size(), end - at - marker.size());
+}
+
+// The values lab/run-upgrade.sh gives each plan.
+const std::map<std::string, std::vector<std::string>> kLabParams = {
+    {"bgp-pair-upgrade.yml",
+     {"lab_sh=/opt/cutover/lab/lab.sh", "old_version=1.0.0", "new_version=2.0.0", "soak_samples=20",
+      "soak_timeout=140s"}},
+    {"optimal-service-upgrade.yml",
+     {"new_version=2.0.0", "old=fw1", "first_new=fw2", "connection_ceiling=5000",
+      "drain_deadline=10m", "drain_policy=wait"}},
+};
+
+// The lab's configurations name files of the lab that is up (its SSH key under
+// /run/co-lab/state, which `lab.sh up` links to its state directory), and the
+// configuration loader reads the key. Without a lab, the test checks a copy whose only
+// change is that directory, holding a key file of its own.
+std::string WithoutALab(const std::string& config, testing::TempDir& dir) {
+  const std::string lab_state = "/run/co-lab/state";
+  std::string text = ReadFile(config);
+  EXPECT_NE(text.find(lab_state), std::string::npos) << config << " names no lab file";
+  dir.Write("state/ssh/id_ed25519", "not a key: the check reads the file, no one logs in\n", 0600);
+  dir.Write("state/ssh/known_hosts", "");
+  for (std::size_t at = text.find(lab_state); at != std::string::npos;
+       at = text.find(lab_state, at))
+    text.replace(at, lab_state.size(), dir.File("state"));
+  return dir.Write(fs::path(config).filename().string(), text);
+}
+
+ProcessResult Check(const std::string& config, const fs::path& plan,
+                    const std::vector<std::string>& params) {
+  std::vector<std::string> argv = {std::string(CUTOVER_BINARY_DIR) + "/actions/cutoverctl", "check",
+                                   "--config.file", config, plan.string()};
+  for (const std::string& p : params) {
+    argv.push_back("--param");
+    argv.push_back(p);
+  }
+  return RunProcess(argv, {});
+}
+
+TEST(ShippedPlans, EachPassesCutoverctlCheckAsShippedAndWithTheLabsParameters) {
+  const fs::path source(CUTOVER_SOURCE_DIR);
+  int plans = 0;
+  for (const auto& entry : fs::directory_iterator(source / "examples/plans")) {
+    if (entry.path().extension() != ".yml") continue;
+    ++plans;
+    const std::string name = entry.path().filename().string();
+    const std::string text = ReadFile(entry.path());
+    SCOPED_TRACE(name);
+    EXPECT_EQ(text.find('@'), std::string::npos)
+        << "a shipped plan holds no @...@ placeholder for sed to fill in";
+    std::string config = ConfigNamedBy(text);
+    ASSERT_FALSE(config.empty()) << "the plan names no configuration (# Checked against: ...)";
+    testing::TempDir dir;
+    config = WithoutALab((source / config).string(), dir);
+
+    ProcessResult shipped = Check(config, entry.path(), {});
+    EXPECT_EQ(shipped.exit_status, 0) << shipped.out << shipped.err;
+    EXPECT_NE(shipped.out.find(": OK, plan "), std::string::npos) << shipped.out;
+
+    ASSERT_TRUE(kLabParams.count(name)) << "no lab parameters in this test for " << name;
+    ProcessResult filled = Check(config, entry.path(), kLabParams.at(name));
+    EXPECT_EQ(filled.exit_status, 0) << filled.out << filled.err;
+
+    // A wrong value is refused naming the parameter.
+    std::vector<std::string> wrong;
+    for (const std::string& p : kLabParams.at(name))
+      if (p.rfind("new_version=", 0) != 0) wrong.push_back(p);
+    wrong.push_back("new_version=2.0.0 --force");
+    ProcessResult refused = Check(config, entry.path(), wrong);
+    EXPECT_EQ(refused.exit_status, 1) << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("parameter 'new_version' (version)"), std::string::npos)
+        << refused.err;
+  }
+  EXPECT_EQ(plans, 2) << "the plans this test knows; add the new one's lab parameters";
+}
+
+}  // namespace
+}  // namespace cutover
