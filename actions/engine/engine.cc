@@ -4,30 +4,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "actions/engine/engine_run.h"
 #include "actions/engine/step_decision.h"
 #include "common/log.h"
 #include "common/strings.h"
 
 namespace cutover {
-
-struct Engine::GateProgress {
-  GateTally tally;
-  std::chrono::steady_clock::time_point next_due{};
-  std::optional<Measurement> last;
-  GateVerdict verdict = GateVerdict::kPending;
-};
-
-// A run's journaled state (RunRecord) and what its worker keeps beside it.
-struct Engine::Run : RunRecord {
-  // Gate progress of the current phase, keyed "<phase>|<gate>|<member>"; rebuilt by
-  // measuring again after a restart, since passing samples must be fresh anyway.
-  std::map<std::string, GateProgress> gates;
-  std::uint64_t gates_epoch = 0;  // the RunRecord::gate_epoch `gates` belongs to
-  QueryFunction query;            // the worker's own (a PrometheusClient belongs to one thread)
-  // In-flight re-check after a restart: not before then.
-  std::optional<std::chrono::steady_clock::time_point> recheck_from;
-  std::thread worker;
-};
 
 namespace {
 
@@ -449,8 +431,7 @@ void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<Ga
   const std::string& cluster = step_action.cluster;
   const std::string step_name = st.steps[step_index].name;
   const std::string phase = st.state == RunState::kRollingBack ? "rollback" : "forward";
-  bool all_passed = true, blocked = false;
-  std::string first_reason;
+  std::vector<GateStanding> standings;
   for (const GateSpec& gate : gates) {
     std::vector<std::string> targets =
         gate.PerMember() ? members : std::vector<std::string>{std::string()};
@@ -481,30 +462,19 @@ void Engine::MeasureGates(Run& run, std::size_t step_index, const std::vector<Ga
                &error, &lock);
       }
       GateProgress& p = GatesOf(run)[key];
-      std::string explained =
-          p.last ? Explain(*p.last) : "gate " + gate.name + ": not measured yet";
-      if (p.verdict == GateVerdict::kPassed) continue;
-      all_passed = false;
-      if (p.verdict == GateVerdict::kFailed) {
-        *failed = true;
-        *why = "gate " + gate.name + " failed its limits: " + explained;
-        run.status.blocked = false;
-        return;
-      }
-      if (p.verdict == GateVerdict::kError) blocked = true;
-      if (first_reason.empty()) {
-        first_reason = explained;
-        if (p.verdict == GateVerdict::kPending && p.tally.consecutive_successes > 0)
-          first_reason += " (" + std::to_string(p.tally.consecutive_successes) + " of " +
-                          std::to_string(gate.samples) + " passing samples)";
-      }
+      standings.push_back({gate.name, p.verdict, p.tally.consecutive_successes, gate.samples,
+                           p.last ? Explain(*p.last) : "gate " + gate.name + ": not measured yet"});
+      if (p.verdict == GateVerdict::kFailed) break;  // the round has failed: measure no more
     }
+    if (!standings.empty() && standings.back().verdict == GateVerdict::kFailed) break;
   }
-  *passed = all_passed;
-  *why = first_reason;
-  st.blocked = blocked;
-  if (blocked)
-    st.reason = "blocked: " + first_reason;
+  GateRoundJudgment judgment = JudgeGateRound(standings);
+  *passed = judgment.passed;
+  *failed = judgment.failed;
+  *why = judgment.why;
+  st.blocked = judgment.blocked;
+  if (judgment.blocked)
+    st.reason = "blocked: " + judgment.why;
   else if (st.reason.rfind("blocked: ", 0) == 0)
     st.reason.clear();
 }
@@ -798,332 +768,6 @@ void Engine::Finish(Run& run, RunState state, const std::string& why) {
     log::Info("run finished",
               {{"run", run.status.id}, {"state", RunStateName(state)}, {"why", why}});
   wake_.notify_all();
-}
-
-std::string Engine::NewRunId(const Plan& plan) {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-  std::string base = plan.name + "-" + stamp;
-  std::string id = base;
-  for (int n = 2; FindRun(id) != nullptr; ++n) id = base + "-" + std::to_string(n);
-  return id;
-}
-
-std::string Engine::RollbackReadiness(const Plan& plan) {
-  // Every compensation's action is declared by its member's driver (the plan loader has
-  // checked that); each member a compensation acts on must answer its probe now, or the
-  // run could not undo what it does.
-  std::vector<std::pair<std::string, std::string>> members;  // (cluster, member)
-  std::map<std::pair<std::string, std::string>, std::string> used_by;
-  for (const StepSpec& step : plan.steps) {
-    for (const ActionSpec& compensation : step.rollback) {
-      for (const std::string& member : compensation.members) {
-        auto key = std::make_pair(compensation.cluster, member);
-        if (used_by.count(key)) continue;
-        used_by[key] = std::string(ActionName(compensation.action)) + " of step " + step.name;
-        members.push_back(key);
-      }
-    }
-  }
-  std::string problems;
-  for (const auto& [cluster, member] : members) {
-    const MemberSet::Member* found = members_.Find(cluster, member);
-    std::string what = "member " + member + " of " + cluster + " (compensation " +
-                       used_by[{cluster, member}] + ")";
-    if (found == nullptr) {
-      problems += (problems.empty() ? "" : "; ") + what + " is not configured";
-      continue;
-    }
-    auto now = Clock::now();
-    MemberStatus probe =
-        members_.Probe(members_.IndexOf(found), {now + options_.readiness_probe_timeout, now});
-    if (!probe.up)
-      problems += (problems.empty() ? "" : "; ") + what + " does not answer its probe: " +
-                  (probe.error.empty() ? std::string("down") : probe.error);
-  }
-  return problems;
-}
-
-EngineReply Engine::StartRun(const std::string& plan_name, const ParamValues& params,
-                             const std::string& by) {
-  std::unique_lock lock(mutex_);
-  const Plan* plan = FindPlan(plan_name);
-  if (plan == nullptr) {
-    std::string names;
-    for (const Plan& p : plans_) names += (names.empty() ? "" : ", ") + p.name;
-    return {404,
-            "unknown plan '" + plan_name + "' (loaded: " + (names.empty() ? "none" : names) + ")"};
-  }
-  PlanLoadResult instance = Instantiate(*plan, params);
-  if (!instance.ok())
-    return {400, "plan " + plan_name + " cannot start with these parameters:\n" +
-                     std::string(Trim(instance.ErrorText()))};
-  auto held_by = [&]() -> std::optional<EngineReply> {
-    for (const std::string& cluster : instance.plan.Clusters()) {
-      if (Run* active = ActiveRunOf(cluster))
-        return EngineReply{409,
-                           "cluster " + cluster + " is held by run " + active->status.id + " (" +
-                               std::string(RunStateName(active->status.state)) +
-                               "); finish, abort or roll it back first",
-                           active->status.id};
-    }
-    return std::nullopt;
-  };
-  if (auto refused = held_by()) return *refused;
-  // Probing takes seconds: not under the engine's lock. The clusters are checked again
-  // after it, since another start may have taken them meanwhile.
-  lock.unlock();
-  std::string not_ready = RollbackReadiness(instance.plan);
-  lock.lock();
-  if (!not_ready.empty())
-    return {409, "run of plan " + plan_name + " not started: it could not roll back: " + not_ready};
-  if (auto refused = held_by()) return *refused;
-  std::string id = NewRunId(*plan);
-  std::string error;
-  if (!Record({.type = RecordType::kRunStarted,
-               .run = id,
-               .plan = plan->name,
-               .plan_digest = plan->digest,
-               .cluster = instance.plan.cluster,
-               .by = by,
-               .params = instance.plan.param_values},
-              &error))
-    return {503, "could not journal the run: " + error};
-  Run* run = FindRun(id);
-  if (run->plan == nullptr) return {500, "run " + id + " cannot continue: " + run->status.reason};
-  StartWorker(*run);
-  std::string given;
-  for (const auto& [name, value] : instance.plan.param_values)
-    given += (given.empty() ? " with " : ", ") + name + "=" + value;
-  return {201, "run " + id + " of plan " + plan->name + " started" + given, id};
-}
-
-namespace {
-
-// A line of a driver's description for the terminal: an operator's command may hold a
-// newline or an escape character, which must not garble the report.
-std::string OneLine(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      AppendEscaped(out, std::string_view(&c, 1));
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string TriggerText(const Trigger& trigger) {
-  switch (trigger.kind) {
-    case TriggerKind::kAuto:
-      return "starts by itself";
-    case TriggerKind::kManual:
-      return "waits for an operator's approval";
-    case TriggerKind::kAlert:
-      return "waits for alert " + trigger.alertname;
-  }
-  return "";
-}
-
-}  // namespace
-
-EngineReply Engine::DryRun(const std::string& plan_name, const ParamValues& params) {
-  const Plan* plan = FindPlan(plan_name);  // plans_ never changes after construction
-  if (plan == nullptr) return {404, "unknown plan '" + plan_name + "'"};
-  PlanLoadResult instance = Instantiate(*plan, params);
-  if (!instance.ok())
-    return {400, "plan " + plan_name + " cannot start with these parameters:\n" +
-                     std::string(Trim(instance.ErrorText()))};
-  const Plan& p = instance.plan;
-  QueryFunction query = queries_();
-  std::string out = "dry run of plan " + p.name + " (nothing is performed or journaled)\n";
-  if (!p.param_values.empty()) {
-    out += "parameters:";
-    for (const auto& [name, value] : p.param_values) out += " " + name + "=" + value;
-    out += "\n";
-  }
-  {
-    std::lock_guard lock(mutex_);
-    for (const std::string& cluster : p.Clusters()) {
-      Run* holder = ActiveRunOf(cluster);
-      out += "cluster " + cluster + ": " +
-             (holder ? "HELD by run " + holder->status.id + ": a start is refused now"
-                     : std::string("free")) +
-             "\n";
-    }
-  }
-  std::string not_ready = RollbackReadiness(p);
-  out += not_ready.empty() ? "rollback: ready (every member a compensation acts on answers)\n"
-                           : "rollback: NOT READY, a start is refused: " + not_ready + "\n";
-  auto describe = [&](const ActionSpec& action, const std::string& indent) {
-    for (const std::string& member : action.members) {
-      const MemberSet::Member* found = members_.Find(action.cluster, member);
-      if (found == nullptr) {
-        out += indent + member + ": not configured\n";
-        continue;
-      }
-      for (const std::string& line :
-           members_.Describe(members_.IndexOf(found), {action.action, action.params}))
-        out += indent + member + ": " + OneLine(line) + "\n";
-    }
-  };
-  auto measure = [&](const std::vector<GateSpec>& gates, const ActionSpec& action,
-                     const std::string& indent) {
-    for (const GateSpec& gate : gates) {
-      std::vector<std::string> targets =
-          gate.PerMember() ? action.members : std::vector<std::string>{std::string()};
-      for (const std::string& member : targets) {
-        std::string resolved = ResolveQuery(gate, action.cluster, member);
-        Measurement m = Measure(gate, member, resolved, query(resolved), Now());
-        out += indent + (gate.stage == GateStage::kBefore ? "before " : "after ") + gate.name +
-               (member.empty() ? "" : " [" + member + "]") + ": " +
-               std::string(PhaseName(m.phase)) + ": " + OneLine(Explain(m)) + "\n";
-      }
-    }
-  };
-  for (std::size_t i = 0; i < p.steps.size(); ++i) {
-    const StepSpec& step = p.steps[i];
-    std::string members;
-    for (const std::string& m : step.action.members) members += (members.empty() ? "" : ", ") + m;
-    out += "\n" + std::to_string(i + 1) + ". " + step.name + ": " +
-           std::string(ActionName(step.action.action)) + " on " + members + " of " +
-           step.action.cluster + "; " + TriggerText(step.trigger) + "; timeout " +
-           FormatDuration(step.timeout);
-    if (step.deadline)
-      out += "; deadline " + FormatDuration(step.deadline->after) + " then " +
-             std::string(DeadlinePolicyName(step.deadline->then));
-    out += "\n";
-    measure(step.gates, step.action, "   gate ");
-    describe(step.action, "   runs on ");
-    for (const ActionSpec& compensation : step.rollback) {
-      out += "   rollback: " + std::string(ActionName(compensation.action)) + "\n";
-      describe(compensation, "     runs on ");
-    }
-    measure(step.rollback_gates, step.action, "   rollback gate ");
-  }
-  return {200, out};
-}
-
-EngineReply Engine::Approve(const std::string& run_id, const std::string& step_name,
-                            const std::string& by) {
-  std::unique_lock lock(mutex_);
-  Run* run = FindRun(run_id);
-  if (run == nullptr) return {404, "no run " + run_id};
-  RunStatus& st = run->status;
-  // Approving a step that already ran again is a no-op, as Alertmanager's repeats are.
-  for (const StepStatus& s : st.steps)
-    if (!step_name.empty() && s.name == step_name && s.state == StepState::kDone)
-      return {200, "step " + step_name + " was already approved and is done", run_id};
-  if (IsFinished(st.state) || run->plan == nullptr)
-    return {409, "run " + run_id + " is " + std::string(RunStateName(st.state)) + ": " + st.reason};
-  if (st.state == RunState::kRollingBack) return {409, "run " + run_id + " is rolling back"};
-  if (st.current_step >= st.steps.size())
-    return {409, "run " + run_id + " has no step left to approve"};
-  const StepSpec& spec = run->plan->steps[st.current_step];
-  StepStatus& step = st.steps[st.current_step];
-  if (!step_name.empty() && step_name != spec.name)
-    return {409, "run " + run_id + " is at step " + spec.name + ", not " + step_name};
-  if (spec.trigger.kind != TriggerKind::kManual)
-    return {409,
-            "step " + spec.name + " does not wait for approval (it starts " +
-                (spec.trigger.kind == TriggerKind::kAlert ? "on alert " + spec.trigger.alertname
-                                                          : std::string("by itself")) +
-                ")"};
-  if (step.state != StepState::kPending && step.state != StepState::kWaitingTrigger)
-    return {200,
-            "step " + spec.name + " was already approved (" +
-                std::string(StepStateName(step.state)) + ")",
-            run_id};
-  std::string error;
-  if (!Record({.type = RecordType::kTriggered,
-               .run = run_id,
-               .step = spec.name,
-               .by = "approved by " + by},
-              &error))
-    return {503, "could not journal the approval: " + error};
-  wake_.notify_all();
-  return {200, "step " + spec.name + " approved; its gates are measured next", run_id};
-}
-
-EngineReply Engine::Pause(const std::string& run_id, const std::string& by) {
-  std::unique_lock lock(mutex_);
-  Run* run = FindRun(run_id);
-  if (run == nullptr) return {404, "no run " + run_id};
-  if (IsFinished(run->status.state))
-    return {409, "run " + run_id + " is " + std::string(RunStateName(run->status.state))};
-  if (run->status.state == RunState::kPaused)
-    return {200, "run " + run_id + " is already paused", run_id};
-  std::string error;
-  if (!Record({.type = RecordType::kPaused, .run = run_id, .by = by}, &error))
-    return {503, "could not journal the pause: " + error};
-  return {200, "run " + run_id + " paused; an action under way finishes first", run_id};
-}
-
-EngineReply Engine::Resume(const std::string& run_id, const std::string& by) {
-  std::unique_lock lock(mutex_);
-  Run* run = FindRun(run_id);
-  if (run == nullptr) return {404, "no run " + run_id};
-  if (run->status.state != RunState::kPaused)
-    return {
-        IsFinished(run->status.state) ? 409 : 200,
-        "run " + run_id + " is " + std::string(RunStateName(run->status.state)) + ", not paused",
-        run_id};
-  if (run->plan != nullptr) {
-    std::string firing = FiringFor(*run, run->plan->pause_alerts);
-    if (!firing.empty())
-      return {409,
-              "run " + run_id + " stays paused: alert " + firing +
-                  " still fires; resume once it has resolved",
-              run_id};
-  }
-  std::string error;
-  if (!Record({.type = RecordType::kResumed, .run = run_id, .by = by}, &error))
-    return {503, "could not journal the resume: " + error};
-  wake_.notify_all();
-  return {200, "run " + run_id + " resumed", run_id};
-}
-
-EngineReply Engine::Abort(const std::string& run_id, const std::string& by) {
-  std::unique_lock lock(mutex_);
-  Run* run = FindRun(run_id);
-  if (run == nullptr) return {404, "no run " + run_id};
-  if (run->status.state == RunState::kAborted)
-    return {200, "run " + run_id + " is already aborted", run_id};
-  if (IsFinished(run->status.state))
-    return {409, "run " + run_id + " is already " + std::string(RunStateName(run->status.state))};
-  std::string error;
-  if (!Record({.type = RecordType::kRunFinished,
-               .run = run_id,
-               .detail = "aborted by " + by + "; nothing was compensated",
-               .state = "aborted"},
-              &error))
-    return {503, "could not journal the abort: " + error};
-  wake_.notify_all();
-  return {200, "run " + run_id + " aborted; an action under way finishes first", run_id};
-}
-
-EngineReply Engine::Rollback(const std::string& run_id, const std::string& by) {
-  std::unique_lock lock(mutex_);
-  Run* run = FindRun(run_id);
-  if (run == nullptr) return {404, "no run " + run_id};
-  RunStatus& st = run->status;
-  if (st.state == RunState::kRollingBack)
-    return {200, "run " + run_id + " is already rolling back", run_id};
-  if (IsFinished(st.state) || run->plan == nullptr)
-    return {409, "run " + run_id + " is " + std::string(RunStateName(st.state)) +
-                     "; only an unfinished run can be rolled back"};
-  std::string error;
-  if (!Record({.type = RecordType::kRollbackStarted,
-               .run = run_id,
-               .by = by,
-               .detail = "rolling back: requested by " + by},
-              &error))
-    return {503, "could not journal the rollback: " + error};
-  wake_.notify_all();
-  return {200, "run " + run_id + " rolling back its completed steps in reverse", run_id};
 }
 
 AlertIntake Engine::OnAlerts(const AlertmanagerNotification& notification) {

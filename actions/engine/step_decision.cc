@@ -46,4 +46,24 @@ bool TimedOut(const StepSpec& step, const StepStatus& status,
   return status.triggered_at && now - *status.triggered_at > step.timeout;
 }
 
+GateRoundJudgment JudgeGateRound(const std::vector<GateStanding>& standings) {
+  GateRoundJudgment judgment;
+  judgment.passed = true;
+  for (const GateStanding& g : standings) {
+    if (g.verdict == GateVerdict::kPassed) continue;
+    judgment.passed = false;
+    if (g.verdict == GateVerdict::kFailed) {
+      return {false, true, false, "gate " + g.gate + " failed its limits: " + g.explained};
+    }
+    if (g.verdict == GateVerdict::kError) judgment.blocked = true;
+    if (judgment.why.empty()) {
+      judgment.why = g.explained;
+      if (g.verdict == GateVerdict::kPending && g.passing_samples > 0)
+        judgment.why += " (" + std::to_string(g.passing_samples) + " of " +
+                        std::to_string(g.samples_needed) + " passing samples)";
+    }
+  }
+  return judgment;
+}
+
 }  // namespace cutover

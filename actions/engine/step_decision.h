@@ -6,9 +6,11 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actions/engine/alert_router.h"
 #include "actions/engine/run_status.h"
+#include "actions/gates/gate_evaluation.h"
 #include "actions/plan/plan.h"
 
 namespace cutover {
@@ -33,5 +35,25 @@ std::optional<std::string> DeadlinePassed(const StepSpec& step, const RunStatus&
 // Whether a triggered step has run past its timeout at `now`.
 bool TimedOut(const StepSpec& step, const StepStatus& status,
               std::chrono::system_clock::time_point now);
+
+// Where one gate (for one member) stands in the current phase.
+struct GateStanding {
+  std::string gate;
+  GateVerdict verdict = GateVerdict::kPending;
+  int passing_samples = 0;  // consecutive successes so far
+  int samples_needed = 1;
+  std::string explained;  // Explain() of its latest measurement, or "not measured yet"
+};
+
+// A round of gates judged together: passed only when every gate passed; failed as soon
+// as one failed its limits; blocked while one cannot be measured. `why` is what the status
+// says: the failed gate, else the first that holds the step back.
+struct GateRoundJudgment {
+  bool passed = false;
+  bool failed = false;
+  bool blocked = false;
+  std::string why;
+};
+GateRoundJudgment JudgeGateRound(const std::vector<GateStanding>& standings);
 
 }  // namespace cutover

@@ -76,5 +76,32 @@ TEST(StepDecisionTest, ATimeoutCountsFromTheTriggerOnly) {
   EXPECT_TRUE(TimedOut(Cutover(), status, kStart + minutes(5) + seconds(1)));
 }
 
+TEST(StepDecisionTest, AGateRoundPassesOnlyWhenEveryGatePassedAndSaysWhatHoldsItBack) {
+  GateStanding up{"both-up", GateVerdict::kPassed, 2, 2, "gate both-up: min(up) = 1, needs == 1"};
+  GateStanding drained{"drained", GateVerdict::kPending, 1, 3,
+                       "gate drained: connections = 4, needs < 10"};
+  GateRoundJudgment waiting = JudgeGateRound({up, drained});
+  EXPECT_FALSE(waiting.passed);
+  EXPECT_FALSE(waiting.failed);
+  EXPECT_EQ(waiting.why, "gate drained: connections = 4, needs < 10 (1 of 3 passing samples)");
+  drained.verdict = GateVerdict::kPassed;
+  EXPECT_TRUE(JudgeGateRound({up, drained}).passed);
+  EXPECT_FALSE(JudgeGateRound({}).failed);
+
+  GateStanding unreachable{"sync", GateVerdict::kError, 0, 1, "gate sync: Prometheus unreachable"};
+  GateRoundJudgment blocked = JudgeGateRound({up, unreachable, drained});
+  EXPECT_TRUE(blocked.blocked) << "nothing runs while a gate cannot be measured";
+  EXPECT_EQ(blocked.why, "gate sync: Prometheus unreachable");
+
+  GateStanding broken{"no-broken-sessions", GateVerdict::kFailed, 0, 1,
+                      "gate no-broken-sessions: broken = 4, needs == 0"};
+  GateRoundJudgment failed = JudgeGateRound({unreachable, broken});
+  EXPECT_TRUE(failed.failed);
+  EXPECT_FALSE(failed.blocked) << "a failed gate fails the step, whatever else is unmeasured";
+  EXPECT_EQ(failed.why,
+            "gate no-broken-sessions failed its limits: gate no-broken-sessions: broken = 4, "
+            "needs == 0");
+}
+
 }  // namespace
 }  // namespace cutover
