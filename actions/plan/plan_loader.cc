@@ -955,6 +955,7 @@ class PlanLoader {
                       ParamNames() + ")");
         return false;
       }
+      if (targets_.empty()) return false;  // the cluster's error is reported at 'cluster:'
       entry->target = TargetNamed(spec->target);
       if (!entry->target) {
         Error(at, context + ": parameter '" + spec->name +

@@ -13,8 +13,9 @@ namespace {
 
 class Loader {
  public:
-  Loader(std::string file, const DriverRegistry& registry, ConfigLoadResult& result)
-      : file_(std::move(file)), registry_(registry), result_(result) {}
+  Loader(std::string file, const DriverRegistry& registry, const ConfigLoadOptions& options,
+         ConfigLoadResult& result)
+      : file_(std::move(file)), registry_(registry), options_(options), result_(result) {}
 
   void Load(const YAML::Node& root) {
     if (!root.IsMap()) {
@@ -147,7 +148,8 @@ class Loader {
         YamlEntry field = FindYamlEntry(body, f.key);
         if (!field) continue;
         if (!ReadString(field, context + "." + f.key, f.target)) continue;
-        if (f.must_be_readable && access(f.target->c_str(), R_OK) != 0)
+        if (f.must_be_readable && options_.check_credential_files &&
+            access(f.target->c_str(), R_OK) != 0)
           Error(field, context + "." + f.key + ": cannot read '" + *f.target +
                            "'; check the path and that cutover may read it");
       }
@@ -372,6 +374,7 @@ class Loader {
 
   std::string file_;
   const DriverRegistry& registry_;
+  const ConfigLoadOptions& options_;
   ConfigLoadResult& result_;
 };
 
@@ -410,20 +413,22 @@ bool IsValidName(const std::string& name) {
 }
 
 ConfigLoadResult LoadConfigString(const std::string& yaml, const std::string& name,
-                                  const DriverRegistry& registry) {
+                                  const DriverRegistry& registry,
+                                  const ConfigLoadOptions& options) {
   ConfigLoadResult result;
   result.config.file = name;
   YamlDocument document = ParseYaml(yaml);
   for (YamlProblem& problem : document.problems)
     result.errors.push_back({name, problem.line, std::move(problem.message)});
   if (!document.syntax_ok) return result;
-  Loader loader(name, registry, result);
+  Loader loader(name, registry, options, result);
   loader.Load(document.root);
   if (!result.ok()) result.config.clusters.clear();
   return result;
 }
 
-ConfigLoadResult LoadConfigFile(const std::string& path, const DriverRegistry& registry) {
+ConfigLoadResult LoadConfigFile(const std::string& path, const DriverRegistry& registry,
+                                const ConfigLoadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ConfigLoadResult result;
@@ -444,7 +449,7 @@ ConfigLoadResult LoadConfigFile(const std::string& path, const DriverRegistry& r
                                  "--config.file"});
     return result;
   }
-  return LoadConfigString(text, path, registry);
+  return LoadConfigString(text, path, registry, options);
 }
 
 }  // namespace cutover

@@ -50,10 +50,19 @@ struct ConfigLoadResult {
   std::string ErrorText() const;  // all errors, one per line
 };
 
-ConfigLoadResult LoadConfigFile(const std::string& path, const DriverRegistry& registry);
+struct ConfigLoadOptions {
+  // The daemons read their credential files: one they cannot read stops them at start.
+  // An offline plan check (`cutoverctl check`) reads only the clusters, so it runs where
+  // the keys are not, e.g. on an operator's machine or before a lab is up.
+  bool check_credential_files = true;
+};
+
+ConfigLoadResult LoadConfigFile(const std::string& path, const DriverRegistry& registry,
+                                const ConfigLoadOptions& options = {});
 // `name` stands for the file in messages.
 ConfigLoadResult LoadConfigString(const std::string& yaml, const std::string& name,
-                                  const DriverRegistry& registry);
+                                  const DriverRegistry& registry,
+                                  const ConfigLoadOptions& options = {});
 
 // Names of clusters and members become label values and are templated into PromQL
 // label matchers, so they are restricted to [A-Za-z0-9_.-], 1 to 64 characters.

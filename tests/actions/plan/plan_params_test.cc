@@ -283,6 +283,14 @@ TEST_F(PlanParamsTest, MultiClusterMistakesAreNamed) {
               HasSubstr("parameter 'm' needs 'target:' naming one of the plan's clusters"));
 }
 
+TEST_F(PlanParamsTest, AnUnknownClusterIsReportedOnceNotAgainAtEachMemberParameter) {
+  EXPECT_EQ(Load("plan: p\ncluster: edge-db\nparams:\n  old: {type: member}\nsteps:\n"
+                 "  - {name: s, action: connect, members: [\"{{old}}\"]}\n")
+                .ErrorText(),
+            "plan.yaml:2: cluster \"edge-db\" is not in cutover.yml (known clusters: edge-fw, "
+            "edge-rtr, edge-fw-new)\n");
+}
+
 TEST_F(PlanParamsTest, AClusterParameterChoosesTheClusterAtStart) {
   const std::string plan =
       "plan: blue-green\nparams:\n  new: {type: cluster}\n"

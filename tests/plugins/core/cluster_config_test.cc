@@ -470,5 +470,23 @@ TEST(ShippedExample, ExamplesCutoverYmlIsValid) {
   EXPECT_EQ(result.config.clusters.size(), 4u);
 }
 
+TEST_F(ClusterConfigTest, AnUnreadableKeyStopsADaemonButNotAnOfflinePlanCheck) {
+  const std::string yaml =
+      "credentials:\n  ssh:\n    user: root\n    identity_file: /nonexistent/id_ed25519\n"
+      "clusters:\n  - name: edge\n    driver: fake\n    members: [{name: fw1}]\n";
+  EXPECT_EQ(OnlyError(yaml),
+            "cutover.yml:4: credentials \"ssh\".identity_file: cannot read "
+            "'/nonexistent/id_ed25519'; check the path and that cutover may read it");
+  ConfigLoadResult offline =
+      LoadConfigString(yaml, "cutover.yml", registry_, {.check_credential_files = false});
+  EXPECT_TRUE(offline.ok()) << offline.ErrorText();
+  ASSERT_EQ(offline.config.clusters.size(), 1u);
+  EXPECT_EQ(offline.config.credentials.at("ssh").identity_file, "/nonexistent/id_ed25519");
+  // Everything else is still checked.
+  EXPECT_FALSE(LoadConfigString(yaml + "typo: 1\n", "cutover.yml", registry_,
+                                {.check_credential_files = false})
+                   .ok());
+}
+
 }  // namespace
 }  // namespace cutover
