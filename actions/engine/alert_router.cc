@@ -31,8 +31,8 @@ std::string AlertStates::MembersNotFiring(const std::string& cluster, const std:
   return waiting;
 }
 
-std::string AlertStates::FirstFiring(const std::vector<std::string>& clusters,
-                                     const std::vector<std::string>& alertnames) const {
+AlertStates::Firing AlertStates::FirstFiring(const std::vector<std::string>& clusters,
+                                             const std::vector<std::string>& alertnames) const {
   for (const std::string& alertname : alertnames) {
     for (const std::string& cluster : clusters) {
       for (auto it = firing_.lower_bound({cluster, alertname, ""});
@@ -41,8 +41,8 @@ std::string AlertStates::FirstFiring(const std::vector<std::string>& clusters,
            ++it) {
         if (!it->second) continue;
         const std::string& member = std::get<2>(it->first);
-        return alertname + " for ha_cluster=" + cluster +
-               (member.empty() ? std::string() : " member=" + member);
+        return {alertname, alertname + " for ha_cluster=" + cluster +
+                               (member.empty() ? std::string() : " member=" + member)};
       }
     }
   }

@@ -31,10 +31,15 @@ class AlertStates {
   std::string MembersNotFiring(const std::string& cluster, const std::string& alertname,
                                const std::vector<std::string>& members) const;
 
-  // "Alertname for ha_cluster=C member=M" of the first of `alertnames` with an instance
-  // firing for one of `clusters` (any member), or "" when none fires.
-  std::string FirstFiring(const std::vector<std::string>& clusters,
-                          const std::vector<std::string>& alertnames) const;
+  // The first of `alertnames` with an instance firing for one of `clusters` (any
+  // member); empty when none fires.
+  struct Firing {
+    std::string alertname;
+    std::string description;  // "Alertname for ha_cluster=C member=M"
+    bool empty() const { return alertname.empty(); }
+  };
+  Firing FirstFiring(const std::vector<std::string>& clusters,
+                     const std::vector<std::string>& alertnames) const;
 
  private:
   std::map<std::tuple<std::string, std::string, std::string>, bool> firing_;

@@ -66,7 +66,8 @@ PlanLoadResult Engine::Instantiate(const Plan& plan, const ParamValues& params) 
   return result;
 }
 
-std::string Engine::FiringFor(const Run& run, const std::vector<std::string>& alertnames) const {
+AlertStates::Firing Engine::FiringFor(const Run& run,
+                                      const std::vector<std::string>& alertnames) const {
   return state_.alerts.FirstFiring(run.status.clusters, alertnames);
 }
 
@@ -77,12 +78,12 @@ bool Engine::ActOnFiringAlerts(Run& run, std::unique_lock<std::mutex>& lock) {
   // A rollback alert fires, whether it began before the run, while it was paused or was
   // delivered again: the run rolls back as the plan says (a paused run once resumed).
   if (st.state == RunState::kRunning || st.state == RunState::kPaused) {
-    std::string firing = FiringFor(run, run.plan->rollback.alerts);
+    AlertStates::Firing firing = FiringFor(run, run.plan->rollback.alerts);
     if (!firing.empty() && st.state == RunState::kRunning) {
       if (!Record({.type = RecordType::kRollbackStarted,
                    .run = st.id,
-                   .by = "alert " + firing.substr(0, firing.find(' ')),
-                   .detail = "rolling back: alert " + firing + " fires"},
+                   .by = "alert " + firing.alertname,
+                   .detail = "rolling back: alert " + firing.description + " fires"},
                   &error, &lock))
         WaitTick(lock);
       return true;
@@ -90,20 +91,20 @@ bool Engine::ActOnFiringAlerts(Run& run, std::unique_lock<std::mutex>& lock) {
     if (!firing.empty() && !run.rollback_requested) {
       if (!Record({.type = RecordType::kRollbackRequested,
                    .run = st.id,
-                   .by = "alert " + firing.substr(0, firing.find(' ')),
-                   .detail = "alert " + firing + " fires"},
+                   .by = "alert " + firing.alertname,
+                   .detail = "alert " + firing.description + " fires"},
                   &error, &lock))
         WaitTick(lock);
       return true;
     }
   }
   if (st.state == RunState::kRunning) {
-    std::string firing = FiringFor(run, run.plan->pause_alerts);
+    AlertStates::Firing firing = FiringFor(run, run.plan->pause_alerts);
     if (!firing.empty()) {
       if (!Record({.type = RecordType::kPaused,
                    .run = st.id,
-                   .by = "alert " + firing.substr(0, firing.find(' ')),
-                   .detail = "paused by alert " + firing +
+                   .by = "alert " + firing.alertname,
+                   .detail = "paused by alert " + firing.description +
                              ": nothing more is performed until it resolves and an operator "
                              "has looked (cutoverctl resume " +
                              st.id + ")"},

@@ -120,9 +120,8 @@ class Engine {
   std::map<std::string, GateProgress>& GatesOf(Run& run);
   // The plan of a run with these parameter values, or why there is none.
   PlanLoadResult Instantiate(const Plan& plan, const ParamValues& params) const;
-  // "alertname for ha_cluster=C member=M" of the first of `alertnames` firing for one of
-  // the run's clusters, or "".
-  std::string FiringFor(const Run& run, const std::vector<std::string>& alertnames) const;
+  // The first of `alertnames` firing for one of the run's clusters (empty if none).
+  AlertStates::Firing FiringFor(const Run& run, const std::vector<std::string>& alertnames) const;
   // Journals what the alerts firing now mean for the run (pause, rollback); true if it did.
   bool ActOnFiringAlerts(Run& run, std::unique_lock<std::mutex>& lock);
   // Why the run could not be rolled back if it started now ("" when it could). Probes

@@ -175,10 +175,10 @@ EngineReply Engine::Resume(const std::string& run_id, const std::string& by) {
         "run " + run_id + " is " + std::string(RunStateName(run->status.state)) + ", not paused",
         run_id};
   if (run->plan != nullptr) {
-    std::string firing = FiringFor(*run, run->plan->pause_alerts);
+    AlertStates::Firing firing = FiringFor(*run, run->plan->pause_alerts);
     if (!firing.empty())
       return {409,
-              "run " + run_id + " stays paused: alert " + firing +
+              "run " + run_id + " stays paused: alert " + firing.description +
                   " still fires; resume once it has resolved",
               run_id};
   }

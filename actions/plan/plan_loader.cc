@@ -6,7 +6,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -16,6 +15,7 @@
 #include "actions/plan/placeholders.h"
 #include "common/strings.h"
 #include "common/yaml_reader.h"
+#include "plugins/transport/command_transport.h"
 
 namespace cutover {
 namespace {
@@ -408,14 +408,9 @@ class PlanLoader {
     }
   }
 
+  // Parameter names follow the alertname rule (they appear in the same plans), at most 64.
   static bool IsParamName(const std::string& name) {
-    if (name.empty() || name.size() > 64) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-      char c = name[i];
-      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-      if (!letter && !(c >= '0' && c <= '9' && i > 0)) return false;
-    }
-    return true;
+    return name.size() <= 64 && IsValidAlertName(name);
   }
 
   const ParamSpec* FindParam(const std::string& name) const {
@@ -655,15 +650,12 @@ class PlanLoader {
     return {};
   }
 
+  // "fw2, fw3" -> {fw2, fw3}: a members value as typed on a command line.
   static std::vector<std::string> SplitList(const std::string& text) {
     std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      std::size_t comma = text.find(',', start);
-      if (comma == std::string::npos) comma = text.size();
-      std::string item(Trim(std::string_view(text).substr(start, comma - start)));
-      if (!item.empty()) out.push_back(item);
-      start = comma + 1;
+    for (std::string_view part : Split(text, ',')) {
+      std::string_view item = Trim(part);
+      if (!item.empty()) out.emplace_back(item);
     }
     return out;
   }
@@ -754,7 +746,7 @@ class PlanLoader {
         continue;
       }
       std::string inserted = escaped ? EscapePromQlString(*value, quote) : *value;
-      if (use == Use::kCommand) inserted = ShellWord(inserted);
+      if (use == Use::kCommand) inserted = ShellWord(inserted);  // one word for the shell
       out.append(text, copied, p.begin - copied);
       out += inserted;
       copied = p.end;
@@ -787,17 +779,6 @@ class PlanLoader {
       out += c;
     }
     return out;
-  }
-
-  // A value as one shell word: as written when it holds only safe characters.
-  static std::string ShellWord(const std::string& value) {
-    bool plain = !value.empty();
-    for (char c : value)
-      plain &= std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_./:=+-,@%", c);
-    if (plain) return value;
-    std::string out = "'";
-    for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
   }
 
   // A scalar that may use parameters, as text (descriptions): kept as written while a

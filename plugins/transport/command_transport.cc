@@ -45,20 +45,20 @@ std::string ShellJoin(const std::vector<std::string>& argv) {
   return line;
 }
 
+std::string ShellWord(std::string_view word) {
+  bool reads_as_itself = !word.empty();
+  for (char c : word) {
+    reads_as_itself &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       std::string_view("_-./:,+@%").find(c) != std::string_view::npos;
+  }
+  return reads_as_itself ? std::string(word) : ShellQuote(word);
+}
+
 std::string ShellLine(const std::vector<std::string>& argv) {
-  auto reads_as_itself = [](std::string_view word) {
-    if (word.empty()) return false;
-    for (char c : word) {
-      bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   std::string_view("_-./:,+@%").find(c) != std::string_view::npos;
-      if (!plain) return false;
-    }
-    return true;
-  };
   std::string line;
   for (const auto& word : argv) {
     if (!line.empty()) line.push_back(' ');
-    line += reads_as_itself(word) ? word : ShellQuote(word);
+    line += ShellWord(word);
   }
   return line;
 }

@@ -38,9 +38,11 @@ class CommandTransport {
 // POSIX shell single-quoting: abc -> 'abc', it's -> 'it'\''s'.
 std::string ShellQuote(std::string_view word);
 std::string ShellJoin(const std::vector<std::string>& argv);
-// argv for a person to read: like ShellJoin, but a word a shell reads as itself
-// (letters, digits and _ - . / : , + @ %) stays unquoted. A POSIX shell still splits the
-// line back into exactly argv.
+// One word for a person to read: as written when a shell reads it as itself (letters,
+// digits and _ - . / : , + @ %), else ShellQuote'd.
+std::string ShellWord(std::string_view word);
+// argv for a person to read: ShellWord of each word. A POSIX shell still splits the line
+// back into exactly argv.
 std::string ShellLine(const std::vector<std::string>& argv);
 
 // How drivers report a command that failed, with what an operator would type to see more:

@@ -187,13 +187,13 @@ TEST(AlertStatesTest, AStepIsTriggeredByItsMembersInstancesOrTheWholeClusters) {
 
 TEST(AlertStatesTest, PauseAndRollbackAlertsCountEveryInstanceOfTheRunsClusters) {
   AlertStates alerts;
-  EXPECT_EQ(alerts.FirstFiring({"edge", "rtr"}, {"Unhealthy"}), "");
+  EXPECT_EQ(alerts.FirstFiring({"edge", "rtr"}, {"Unhealthy"}).description, "");
   alerts.Set("rtr", "Unhealthy", "r2", true);
-  EXPECT_EQ(alerts.FirstFiring({"edge", "rtr"}, {"Unhealthy"}),
+  EXPECT_EQ(alerts.FirstFiring({"edge", "rtr"}, {"Unhealthy"}).description,
             "Unhealthy for ha_cluster=rtr member=r2");
-  EXPECT_EQ(alerts.FirstFiring({"edge"}, {"Unhealthy"}), "");
+  EXPECT_EQ(alerts.FirstFiring({"edge"}, {"Unhealthy"}).description, "");
   alerts.Set("rtr", "Unhealthy", "r2", false);
-  EXPECT_EQ(alerts.FirstFiring({"edge", "rtr"}, {"Unhealthy"}), "");
+  EXPECT_EQ(alerts.FirstFiring({"edge", "rtr"}, {"Unhealthy"}).description, "");
 }
 
 }  // namespace
