@@ -67,6 +67,19 @@ void WriteMemberMetrics(const std::vector<ProbedMember>& round, ExpositionWriter
        "1 if the member takes new connections now, 0 if it only keeps existing ones or none.",
        "gauge", false,
        [](const ProbedMember& p) { return Flag(p.status.accepting_new_connections); }},
+      {"cutover_member_forwarded_packets_total",
+       "Packets the member forwarded, from its own counter (linux-fw: the nftables counter "
+       "forwarded_counter names); absent where the driver reads none.",
+       "counter", false, [](const ProbedMember& p) { return p.status.forwarded_packets; }},
+      {"cutover_member_forwarded_bytes_total",
+       "Bytes the member forwarded, from the same counter as "
+       "cutover_member_forwarded_packets_total.",
+       "counter", false, [](const ProbedMember& p) { return p.status.forwarded_bytes; }},
+      {"cutover_member_invalid_state_drops_total",
+       "Packets the member dropped because they matched no connection state (linux-fw: the "
+       "nftables counter invalid_counter names, on ct state invalid drops): a rise during a "
+       "role move counts packets of sessions the move broke.",
+       "counter", false, [](const ProbedMember& p) { return p.status.invalid_state_drops; }},
       {"cutover_probe_duration_seconds", "How long the member's probe took in this scrape.",
        "gauge", true, [](const ProbedMember& p) { return std::optional(p.duration_seconds); }},
   };

@@ -5,18 +5,22 @@
 # cutoverctl. Prints progress while it runs and a summary at the end; removes everything
 # on exit, also on Ctrl-C. Two scenarios:
 #   --scenario bgp-pair (default): the active/standby upgrade of a BGP-selected pair,
-#     examples/plans/bgp-pair-upgrade.yml;
+#     examples/plans/bgp-pair-upgrade.yml, steered by the routers' local preference or,
+#     with --steering as-path-prepend, by AS-path prepending;
+#   --scenario vrrp-pair: the same upgrade of a keepalived pair,
+#     examples/plans/vrrp-pair-upgrade.yml;
 #   --scenario osu: Check Point's Optimal Service Upgrade of a 4-member load-sharing
 #     cluster, examples/plans/optimal-service-upgrade.yml, cut over by the
 #     CutoverDrainComplete alert.
 #
-#   lab/run-upgrade.sh [--scenario bgp-pair|osu] [--build-dir DIR] [--work-dir DIR]
+#   lab/run-upgrade.sh [--scenario bgp-pair|vrrp-pair|osu] [--build-dir DIR] [--work-dir DIR]
 #                      [--sessions N] [--rate N] [--timeout DURATION] [--keep]
-#                      [--soak DURATION] (bgp-pair)
+#                      [--soak DURATION] [--no-approve] (pairs)
+#                      [--steering local-preference|as-path-prepend] (bgp-pair)
 #                      [--lifetime MIX] [--drain-threshold N] [--drain-deadline DURATION]
 #                      [--drain-policy wait|proceed|rollback] (osu)
 #                      [--exec-before-run CMD] [--exec-during-soak CMD]
-#                      [--exec-at STEP CMD] [--stop-at-pause]
+#                      [--exec-at STEP CMD] [--stop-at-pause] [--plan FILE]
 #
 # Builds nothing: the binaries must exist in --build-dir (default: build/). Needs root,
 # prometheus, prometheus-alertmanager, curl and jq. The cluster configuration
@@ -37,11 +41,15 @@
 # just before the run starts, --exec-during-soak once the soak step is under way,
 # --exec-at once STEP has been reached (left pending); all see the lab's lab.env and
 # endpoints.env variables (PROMETHEUS_URL, ALERTMANAGER_URL, ...). --stop-at-pause ends
-# the watch when the run pauses (summary run_state "paused"). osu: --lifetime is
+# the watch when the run pauses (summary run_state "paused"). --plan runs another plan
+# file with the scenario's lab, configuration and parameters (the tests' control
+# experiments). osu: --lifetime is
 # cutover-traffic's --long-session-lifetime (default exp:10s: the OLD member drains in
 # about a minute), --drain-threshold the connections at which the OLD member counts as
 # drained (0), --drain-deadline and --drain-policy the cutover step's deadline (10m,
-# wait).
+# wait). Pairs: the plan's last upgrade waits for an operator's approval after the soak;
+# the script gives it as soon as the step waits (cutoverctl approve), unless --no-approve
+# (then the watch ends there, run_state "waiting_approval").
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,6 +81,9 @@ CONNECTION_CEILING=20000
 EXEC_AT_STEP=
 EXEC_AT=
 STOP_AT_PAUSE=0
+APPROVE=1
+PLAN_FILE_GIVEN=
+STEERING=local-preference
 # The traffic client's metrics reach the host over a veth of its own: the client
 # namespace has no management link, and the data path must carry only the service.
 METRICS_HOST_ADDR=172.31.251.1
@@ -121,7 +132,10 @@ parse_options() {
         shift 2
         ;;
       --stop-at-pause) STOP_AT_PAUSE=1 ;;
-      --scenario) SCENARIO=${2:?--scenario needs bgp-pair or osu} && shift ;;
+      --no-approve) APPROVE=0 ;;
+      --plan) PLAN_FILE_GIVEN=${2:?--plan needs a plan file} && shift ;;
+      --steering) STEERING=${2:?--steering needs local-preference or as-path-prepend} && shift ;;
+      --scenario) SCENARIO=${2:?--scenario needs bgp-pair, vrrp-pair or osu} && shift ;;
       --lifetime) LIFETIME=${2:?--lifetime needs a lifetime, e.g. exp:10s} && shift ;;
       --drain-threshold) DRAIN_THRESHOLD=${2:?--drain-threshold needs a number} && shift ;;
       --drain-deadline) DRAIN_DEADLINE=${2:?--drain-deadline needs a duration} && shift ;;
@@ -133,8 +147,14 @@ parse_options() {
   done
   case $SCENARIO in
     bgp-pair) CLUSTER=lab-fw PLAN=bgp-pair-upgrade MEMBER_COUNT=2 CLUSTER_FILE=cutover.yml ;;
+    vrrp-pair) CLUSTER=lab-fw PLAN=vrrp-pair-upgrade MEMBER_COUNT=2 CLUSTER_FILE=cutover-vrrp.yml ;;
     osu) CLUSTER=lab-ls PLAN=optimal-service-upgrade MEMBER_COUNT=4 CLUSTER_FILE=cutover-loadshare.yml ;;
-    *) die "--scenario $SCENARIO: give bgp-pair or osu" ;;
+    *) die "--scenario $SCENARIO: give bgp-pair, vrrp-pair or osu" ;;
+  esac
+  case $STEERING in
+    local-preference) ROUTERS_CLUSTER=lab-fw-bgp ;;
+    as-path-prepend) ROUTERS_CLUSTER=lab-fw-bgp-prepend ;;
+    *) die "--steering $STEERING: give local-preference or as-path-prepend" ;;
   esac
   [[ $DRAIN_THRESHOLD =~ ^[0-9]+$ ]] || die "--drain-threshold $DRAIN_THRESHOLD: give a whole number of connections"
   [[ $DRAIN_POLICY =~ ^(wait|proceed|rollback)$ ]] || die "--drain-policy $DRAIN_POLICY: give wait, proceed or rollback"
@@ -150,7 +170,7 @@ parse_options() {
     command -v "$tool" >/dev/null || die "$tool is missing; run scripts/install-deps.sh"
   done
   for tool in exporter/cutover-exporter actions/cutover-actions actions/cutoverctl \
-    lab/traffic/cutover-traffic; do
+    lab/traffic/cutover-traffic lab/summary/cutover-upgrade-summary; do
     [[ -x $BUILD_DIR/$tool ]] || die "$BUILD_DIR/$tool is missing; build first (cmake --build $BUILD_DIR)"
   done
 }
@@ -272,7 +292,10 @@ prom_value() {
 start_lab() {
   local owner=(--owner "$$") shape=()
   ((!KEEP)) || owner=()
-  [[ $SCENARIO != osu ]] || shape=(--members 4 --selection loadshare)
+  case $SCENARIO in
+    osu) shape=(--members 4 --selection loadshare) ;;
+    vrrp-pair) shape=(--selection vrrp) ;;
+  esac
   "$REPO_DIR/lab/lab.sh" up --state-dir "$WORK_DIR/lab" --version "$OLD_VERSION" "${shape[@]}" "${owner[@]}" >"$WORK_DIR/lab.log" 2>&1 ||
     die "lab.sh up failed: $(tail -n 3 "$WORK_DIR/lab.log")"
   # Only now: a failed up removes what it made, and a lab that was already up is not ours.
@@ -291,10 +314,17 @@ start_lab() {
 # The plan's parameters for this run (cutoverctl start PLAN --param NAME=VALUE ...).
 plan_params() {
   case $SCENARIO in
-    bgp-pair)
+    bgp-pair | vrrp-pair)
       # The soak lasts SOAK_SECONDS samples of 1 s; its step's timeout leaves 2m above it.
-      PLAN_PARAMS=(lab_sh="$REPO_DIR/lab/lab.sh" old_version="$OLD_VERSION" new_version="$NEW_VERSION"
-        soak_samples="$SOAK_SECONDS" soak_timeout="$((SOAK_SECONDS + 120))s")
+      # Forwarded packets are counted over 6 s (three exporter scrapes), invalid-state
+      # drops over the 30 s after a move.
+      PLAN_PARAMS=(firewalls=lab-fw primary=fw1 secondary=fw2
+        old_version="$OLD_VERSION" new_version="$NEW_VERSION"
+        soak_samples="$SOAK_SECONDS" soak_interval=1s soak_timeout="$((SOAK_SECONDS + 120))s"
+        traffic_window=6s move_window=30s)
+      # The routers' entries for each member's announcements, steered as --steering says.
+      [[ $SCENARIO != bgp-pair ]] || PLAN_PARAMS+=(routers="$ROUTERS_CLUSTER"
+        primary_paths=rtr-c-fw1,rtr-s-fw1 secondary_paths=rtr-c-fw2,rtr-s-fw2)
       ;;
     osu)
       # The lab's OLD member (keeps the service) and first NEW member.
@@ -312,6 +342,11 @@ write_configs() {
   # made (/run/co-lab/state), the plan takes this run's figures as parameters.
   CONFIG_FILE=$REPO_DIR/examples/lab/$CLUSTER_FILE
   PLAN_FILE=$REPO_DIR/examples/plans/$PLAN.yml
+  if [[ -n $PLAN_FILE_GIVEN ]]; then
+    PLAN_FILE=$(readlink -f "$PLAN_FILE_GIVEN")
+    PLAN=$(sed -n 's/^plan: *//p' "$PLAN_FILE" | head -n 1)
+    [[ -n $PLAN ]] || die "--plan $PLAN_FILE_GIVEN: no 'plan:' line"
+  fi
   [[ $(readlink -f "$LAB_STATE_LINK") == "$(readlink -f "$STATE_DIR")" ]] ||
     die "$LAB_STATE_LINK does not lead to this lab's state directory $STATE_DIR ($CONFIG_FILE names the lab's files under it)"
   plan_params
@@ -469,6 +504,15 @@ run_plan() {
         previous=$line
       fi
       case $state in completed | rolled_back | aborted | failed) break ;; esac
+      if [[ $(jq -r '.runs[0].steps[] | select(.name == "upgrade-secondary") | .state' "$WORK_DIR/status.json") == waiting_trigger ]]; then
+        if ((!APPROVE)); then
+          log "upgrade-secondary waits for an operator's approval (--no-approve): cutoverctl approve $RUN_ID upgrade-secondary"
+          state=waiting_approval
+          break
+        fi
+        log "approving upgrade-secondary, as the operator would once the soak is over"
+        ctl approve "$RUN_ID" upgrade-secondary >/dev/null || log "cutoverctl approve failed"
+      fi
       if [[ $STOP_AT_PAUSE == 1 && $state == paused ]]; then
         log "the run paused: $(jq -r '.runs[0].reason' "$WORK_DIR/status.json") (--stop-at-pause)"
         break
@@ -579,61 +623,29 @@ check_dashboard_queries() {
   log "dashboards: $(awk -F'\t' '$2 > 0' "$WORK_DIR/dashboard-data.tsv" | wc -l) of $(wc -l <"$WORK_DIR/dashboard-data.tsv") queries returned data over the run (dashboard-data.tsv)"
 }
 
+# summary.json and the summary printed at the end, by cutover-upgrade-summary
+# (lab/summary/): the figures the end-to-end tests assert come from tested code. Beside
+# what the traffic saw, the product's own count of packets it dropped as invalid state,
+# per step; until the driver exports cutover_member_invalid_state_drops_total the answer
+# has no series and those figures are null.
 write_summary() {
-  local seen=$WORK_DIR/action-seen.txt name
+  local seen=$WORK_DIR/action-seen.txt counters=$WORK_DIR/product-counters.json name start
+  local product=()
   : >"$seen"
   for name in "${!ACTION_SEEN[@]}"; do printf '%s %s\n' "$name" "${ACTION_SEEN[$name]}" >>"$seen"; done
-  jq -n --slurpfile traffic "$WORK_DIR/traffic.json" --slurpfile status "$WORK_DIR/status.json" \
-    --rawfile seen "$seen" --arg state "$RUN_STATE" --arg run "$RUN_ID" \
-    --arg scenario "$SCENARIO" --argjson threshold "$DRAIN_THRESHOLD" '
-    ($seen | split("\n") | map(select(length > 0) | split(" ") | {key: .[0], value: (.[1] | tonumber)}) | from_entries) as $acted
-    | $traffic[0] as $t
-    | ([$status[0].runs[0].steps[] | select(.name == "cutover-old-upgrade-mode-off")] | first) as $cut
-    | ([$status[0].runs[0].steps[] | select(.name == "cutover-disconnect-old")] | first) as $disconnect
-    | {
-        run: $run,
-        scenario: $scenario,
-        run_state: $state,
-        run_reason: ($status[0].runs[0].reason // ""),
-        waiting_for: ([$status[0].runs[0].steps[] | select(.state != "done" and .state != "pending" and .state != "compensated") | "\(.name): \(.waiting_for)"] | first // ""),
-        sessions_target: $t.sessions_target,
-        sessions_kept: $t.sessions_open,
-        sessions_broken: $t.sessions_broken,
-        sessions_stalled: $t.sessions_stalled,
-        connects_ok: $t.connects_ok,
-        connects_failed: $t.connects_failed,
-        # osu: what the cutover cut. The drained gate reads connections minus the
-        # threshold; broken sessions are placed before or after the OLD member left.
-        cutover: (if $scenario != "osu" or $cut == null then null else {
-          drain_threshold: $threshold,
-          old_member_connections: ([$cut.gates[] | select(.gate == "drained") | .value + $threshold] | first),
-          note: $cut.note,
-          disconnected_at: ($acted["cutover-disconnect-old"] // null),
-          sessions_broken_before: (if $acted["cutover-disconnect-old"] then
-            [$t.events[] | select(.kind == "broken")
-              | select((.time | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) < ($disconnect.triggered_at | floor))] | length
-            else null end)
-        } end),
-        steps: [$status[0].runs[0].steps[] | {
-          name, state, triggered_by,
-          action_seen_at: ($acted[.name] // null),
-          gates: [.gates[] | {gate, member, phase, value, condition, measured_at}],
-          wait_seconds: (if .triggered_at and $acted[.name] then ($acted[.name] - .triggered_at) else null end),
-          duration_seconds: (if .triggered_at and .finished_at then (.finished_at - .triggered_at) else null end)
-        }]
-      }' >"$WORK_DIR/summary.json"
-  {
-    echo
-    echo "== $PLAN: run $RUN_ID $RUN_STATE"
-    jq -r 'select(.run_state != "completed") | "   \(.run_reason) \(.waiting_for)"' "$WORK_DIR/summary.json"
-    jq -r '"sessions kept \(.sessions_kept)/\(.sessions_target), broken \(.sessions_broken), stalled \(.sessions_stalled); connects \(.connects_ok) ok / \(.connects_failed) failed"' "$WORK_DIR/summary.json"
-    jq -r 'select(.cutover != null) | .cutover | "cutover: the OLD member left with \(.old_member_connections // "?") connections (drained at <= \(.drain_threshold)); sessions broken before it: \(.sessions_broken_before // "?")" + (if (.note // "") != "" then "; \(.note)" else "" end)' "$WORK_DIR/summary.json"
-    printf '%-22s %-12s %10s %10s\n' step state "wait (s)" "total (s)"
-    jq -r '.steps[] | [.name, .state, (if .wait_seconds then (.wait_seconds * 10 | round / 10 | tostring) else "-" end),
-      (if .duration_seconds then (.duration_seconds * 10 | round / 10 | tostring) else "-" end)] | @tsv' \
-      "$WORK_DIR/summary.json" | while IFS=$'\t' read -r a b c d; do printf '%-22s %-12s %10s %10s\n' "$a" "$b" "$c" "$d"; done
-    echo "timeline: $WORK_DIR/timeline.svg; summary: $WORK_DIR/summary.json; traffic report: $WORK_DIR/traffic.json"
-  } >&2
+  start=$(jq -r '.runs[0].started_at - 20 | floor' "$WORK_DIR/status.json")
+  if curl -fsS --max-time 10 "$PROM_URL/api/v1/query_range" \
+    --data-urlencode "query=cutover_member_invalid_state_drops_total{ha_cluster=\"$CLUSTER\"}" \
+    --data-urlencode "start=$start" --data-urlencode "end=$(date +%s)" --data-urlencode "step=1" \
+    >"$counters"; then
+    product=(--product-counters "$counters")
+  else
+    log "could not read the product's invalid-state drops from Prometheus; the summary goes without them"
+    rm -f "$counters"
+  fi
+  echo >&2
+  "$BUILD_DIR/lab/summary/cutover-upgrade-summary" --work-dir "$WORK_DIR" --scenario "$SCENARIO" \
+    --run-state "$RUN_STATE" --drain-threshold "$DRAIN_THRESHOLD" "${product[@]}" >&2
 }
 
 main() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <future>
 
 #include "actions/engine/engine_run.h"
 #include "actions/engine/step_decision.h"
@@ -565,15 +566,19 @@ bool Engine::RecheckInFlight(Run& run, const std::string& member,
   return false;
 }
 
+// The step's action on each member not done yet: one after another, or with at_once
+// all together (each journaled as started before any begins, then one thread each), so a
+// change that must land on several systems together (both routers' policy) does. A
+// member in flight after a restart is re-checked first.
 void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
   RunStatus& st = run.status;
   const std::size_t i = st.current_step;
   const StepSpec& spec = run.plan->steps[i];
   std::string error;
+  std::vector<std::pair<std::string, std::size_t>> todo;  // member, index in members_
   for (const std::string& member : spec.action.members) {
-    StepStatus& step = st.steps[i];
-    if (step.members_done.count(member)) continue;
-    if (step.members_in_flight.count(member)) {
+    if (st.steps[i].members_done.count(member)) continue;
+    if (st.steps[i].members_in_flight.count(member)) {
       if (!RecheckInFlight(run, member, lock)) return;
       if (st.steps[i].members_done.count(member)) continue;  // it had taken effect
     }
@@ -583,44 +588,54 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
       FailStep(run, "member " + member + " is not in the configuration", false);
       return;
     }
-    if (!Record({.type = RecordType::kActionStarted,
-                 .run = st.id,
-                 .step = spec.name,
-                 .member = member,
-                 .detail = std::string(ActionName(spec.action.action))},
-                &error, &lock)) {
-      WaitTick(lock);
-      return;
+    todo.emplace_back(member, members_.IndexOf(found));
+  }
+  const ActionRequest request{spec.action.action, spec.action.params};
+  const std::size_t batch = spec.action.at_once ? std::max<std::size_t>(todo.size(), 1) : 1;
+  for (std::size_t first = 0; first < todo.size(); first += batch) {
+    const std::size_t end = std::min(todo.size(), first + batch);
+    std::vector<std::size_t> indexes;
+    for (std::size_t m = first; m < end; ++m) {
+      if (!Record({.type = RecordType::kActionStarted,
+                   .run = st.id,
+                   .step = spec.name,
+                   .member = todo[m].first,
+                   .detail = std::string(ActionName(spec.action.action))},
+                  &error, &lock)) {
+        WaitTick(lock);
+        return;
+      }
+      if (st.state != RunState::kRunning || stopping_) return;  // re-checked on resume
+      log::Info("performing", {{"run", st.id},
+                               {"step", spec.name},
+                               {"member", todo[m].first},
+                               {"action", ActionName(spec.action.action)}});
+      indexes.push_back(todo[m].second);
     }
-    if (st.state != RunState::kRunning || stopping_) return;  // re-checked on resume
-    std::size_t index = members_.IndexOf(found);
-    ActionRequest request{spec.action.action, spec.action.params};
-    log::Info("performing", {{"run", st.id},
-                             {"step", spec.name},
-                             {"member", member},
-                             {"action", ActionName(spec.action.action)}});
-    lock.unlock();
-    ActionResult result = members_.Perform(index, request, options_.member_lock_timeout);
-    lock.lock();
-    actions_total_[spec.action.cluster + "|" + std::string(ActionName(spec.action.action)) + "|" +
-                   (result.ok ? "ok" : "failed")] += 1;
-    std::string detail = result.ok ? result.output : result.error;
-    if (detail.size() > 4096) detail.resize(4096);
-    if (!Record({.type = RecordType::kActionFinished,
-                 .run = st.id,
-                 .step = spec.name,
-                 .member = member,
-                 .detail = detail,
-                 .ok = result.ok},
-                &error, &lock)) {
-      WaitTick(lock);
-      return;
+    std::vector<ActionResult> results = PerformTogether(indexes, request, lock);
+    std::string first_failure;
+    for (std::size_t m = first; m < end; ++m) {
+      const ActionResult& result = results[m - first];
+      actions_total_[spec.action.cluster + "|" + std::string(ActionName(spec.action.action)) + "|" +
+                     (result.ok ? "ok" : "failed")] += 1;
+      std::string detail = result.ok ? result.output : result.error;
+      if (detail.size() > 4096) detail.resize(4096);
+      if (!Record({.type = RecordType::kActionFinished,
+                   .run = st.id,
+                   .step = spec.name,
+                   .member = todo[m].first,
+                   .detail = detail,
+                   .ok = result.ok},
+                  &error, &lock)) {
+        WaitTick(lock);
+        return;
+      }
+      if (!result.ok && first_failure.empty())
+        first_failure = std::string(ActionName(spec.action.action)) + " on " + todo[m].first +
+                        " failed: " + result.error;
     }
-    if (!result.ok) {
-      FailStep(run,
-               std::string(ActionName(spec.action.action)) + " on " + member +
-                   " failed: " + result.error,
-               false);
+    if (!first_failure.empty()) {
+      FailStep(run, first_failure, false);
       return;
     }
   }
@@ -631,6 +646,27 @@ void Engine::PerformMembers(Run& run, std::unique_lock<std::mutex>& lock) {
     return;
   }
   Record({.type = RecordType::kStepDone, .run = st.id, .step = spec.name}, &error, &lock);
+}
+
+// The members' actions with the engine's lock released; one alone runs on this thread,
+// several on one thread each. Results in the order given.
+std::vector<ActionResult> Engine::PerformTogether(const std::vector<std::size_t>& indexes,
+                                                  const ActionRequest& request,
+                                                  std::unique_lock<std::mutex>& lock) {
+  std::vector<ActionResult> results;
+  lock.unlock();
+  if (indexes.size() == 1) {
+    results.push_back(members_.Perform(indexes[0], request, options_.member_lock_timeout));
+  } else {
+    std::vector<std::future<ActionResult>> running;
+    for (std::size_t index : indexes)
+      running.push_back(std::async(std::launch::async, [this, index, &request] {
+        return members_.Perform(index, request, options_.member_lock_timeout);
+      }));
+    for (auto& r : running) results.push_back(r.get());
+  }
+  lock.lock();
+  return results;
 }
 
 void Engine::FailStep(Run& run, const std::string& why, bool timed_out, bool force_rollback) {
@@ -672,11 +708,22 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
     }
   }
   std::string error;
+  auto finish = [&](const std::string& stopped_at) {
+    std::string reason = st.reason.empty() ? "rolled back" : st.reason;
+    reason += stopped_at;
+    if (!run.plan->rollback.note.empty()) reason += "; " + run.plan->rollback.note;
+    Finish(run, RunState::kRolledBack, reason);
+  };
   if (!k) {
-    Finish(run, RunState::kRolledBack, st.reason.empty() ? "rolled back" : st.reason);
+    finish("");
     return;
   }
   const StepSpec& spec = run.plan->steps[*k];
+  if (spec.rollback_boundary) {
+    finish("; the rollback stops at step " + spec.name +
+           " (its rollback boundary): it and the steps before it stay as they are");
+    return;
+  }
   StepStatus& step = st.steps[*k];
   if (spec.rollback.empty()) {
     Record({.type = RecordType::kStepCompensated,
@@ -703,57 +750,81 @@ void Engine::RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock) {
       return;
     }
   }
-  for (std::size_t c = 0; c < spec.rollback.size(); ++c) {
-    const ActionSpec& compensation = spec.rollback[c];
-    for (const std::string& member : compensation.members) {
-      std::string key = std::to_string(c) + "/" + member;
-      if (st.steps[*k].members_compensated.count(key)) continue;
-      if (st.state != RunState::kRollingBack || stopping_) return;
-      const MemberSet::Member* found = members_.Find(compensation.cluster, member);
-      if (found == nullptr) {
-        Finish(run, RunState::kFailed,
-               "compensation of step " + spec.name + ": member " + member +
-                   " is not in the configuration");
-        return;
-      }
+  for (std::size_t c = 0; c < spec.rollback.size(); ++c)
+    if (!Compensate(run, *k, c, lock)) return;
+  if (st.state != RunState::kRollingBack) return;  // aborted while compensating
+  Record({.type = RecordType::kStepCompensated, .run = st.id, .step = spec.name}, &error, &lock);
+}
+
+// One compensation of step k on each of its members not compensated yet: one after
+// another, or with at_once all together, like a step's action. False when the rollback
+// cannot go on now (the next pass resumes it) or at all (the run is finished as failed).
+bool Engine::Compensate(Run& run, std::size_t k, std::size_t c,
+                        std::unique_lock<std::mutex>& lock) {
+  RunStatus& st = run.status;
+  const StepSpec& spec = run.plan->steps[k];
+  const ActionSpec& compensation = spec.rollback[c];
+  std::string error;
+  std::vector<std::pair<std::string, std::size_t>> todo;  // key "c/member", index in members_
+  for (const std::string& member : compensation.members) {
+    std::string key = std::to_string(c) + "/" + member;
+    if (st.steps[k].members_compensated.count(key)) continue;
+    const MemberSet::Member* found = members_.Find(compensation.cluster, member);
+    if (found == nullptr) {
+      Finish(run, RunState::kFailed,
+             "compensation of step " + spec.name + ": member " + member +
+                 " is not in the configuration");
+      return false;
+    }
+    todo.emplace_back(key, members_.IndexOf(found));
+  }
+  const ActionRequest request{compensation.action, compensation.params};
+  const std::size_t batch = compensation.at_once ? std::max<std::size_t>(todo.size(), 1) : 1;
+  for (std::size_t first = 0; first < todo.size(); first += batch) {
+    const std::size_t end = std::min(todo.size(), first + batch);
+    std::vector<std::size_t> indexes;
+    for (std::size_t m = first; m < end; ++m) {
+      if (st.state != RunState::kRollingBack || stopping_) return false;
       if (!Record({.type = RecordType::kCompensationStarted,
                    .run = st.id,
                    .step = spec.name,
-                   .member = key,
+                   .member = todo[m].first,
                    .detail = std::string(ActionName(compensation.action))},
                   &error, &lock)) {
         WaitTick(lock);
-        return;
+        return false;
       }
-      std::size_t index = members_.IndexOf(found);
       log::Info("compensating", {{"run", st.id},
                                  {"step", spec.name},
-                                 {"member", member},
+                                 {"member", todo[m].first.substr(todo[m].first.find('/') + 1)},
                                  {"action", ActionName(compensation.action)}});
-      lock.unlock();
-      ActionResult result = members_.Perform(index, {compensation.action, compensation.params},
-                                             options_.member_lock_timeout);
-      lock.lock();
+      indexes.push_back(todo[m].second);
+    }
+    std::vector<ActionResult> results = PerformTogether(indexes, request, lock);
+    std::string first_failure;
+    for (std::size_t m = first; m < end; ++m) {
+      const ActionResult& result = results[m - first];
       actions_total_[compensation.cluster + "|" + std::string(ActionName(compensation.action)) +
                      "|" + (result.ok ? "ok" : "failed")] += 1;
       Record({.type = RecordType::kCompensationFinished,
               .run = st.id,
               .step = spec.name,
-              .member = key,
+              .member = todo[m].first,
               .detail = result.ok ? result.output : result.error,
               .ok = result.ok},
              &error, &lock);
-      if (!result.ok) {
-        Finish(run, RunState::kFailed,
-               "compensation " + std::string(ActionName(compensation.action)) + " of step " +
-                   spec.name + " on " + member + " failed: " + result.error +
-                   "; the cluster needs an operator");
-        return;
-      }
+      if (!result.ok && first_failure.empty())
+        first_failure = "compensation " + std::string(ActionName(compensation.action)) +
+                        " of step " + spec.name + " on " +
+                        todo[m].first.substr(todo[m].first.find('/') + 1) +
+                        " failed: " + result.error + "; the cluster needs an operator";
+    }
+    if (!first_failure.empty()) {
+      Finish(run, RunState::kFailed, first_failure);
+      return false;
     }
   }
-  if (st.state != RunState::kRollingBack) return;  // aborted while compensating
-  Record({.type = RecordType::kStepCompensated, .run = st.id, .step = spec.name}, &error, &lock);
+  return st.state == RunState::kRollingBack && !stopping_;
 }
 
 void Engine::Finish(Run& run, RunState state, const std::string& why) {

@@ -140,6 +140,10 @@ class Engine {
                     const ActionSpec& step_action, std::unique_lock<std::mutex>& lock, bool* passed,
                     bool* failed, std::string* why);
   void PerformMembers(Run& run, std::unique_lock<std::mutex>& lock);
+  std::vector<ActionResult> PerformTogether(const std::vector<std::size_t>& indexes,
+                                            const ActionRequest& request,
+                                            std::unique_lock<std::mutex>& lock);
+  bool Compensate(Run& run, std::size_t k, std::size_t c, std::unique_lock<std::mutex>& lock);
   bool RecheckInFlight(Run& run, const std::string& member, std::unique_lock<std::mutex>& lock);
   void RollBackOneStep(Run& run, std::unique_lock<std::mutex>& lock);
   // Rolls back when the plan's policy says so for this kind of failure, or always with

@@ -73,6 +73,27 @@ void Engine::WriteMetrics(ExpositionWriter& out) const {
                      {{"ha_cluster", cluster}, {"plan", run->status.plan}, {"step", step.name}},
                      std::chrono::duration<double>(*step.finished_at - *step.triggered_at).count());
          });
+  // A member stays "recently upgraded" for the alert rules while the run that upgraded it
+  // goes on, however long its soak: the rules' version-history window alone ends.
+  family("cutover_run_member_upgraded",
+         "1 for each member an upgrade action of a run still in progress completed on.", "gauge",
+         [&](auto& sample) {
+           for (const auto& record : state_.runs) {
+             const RunRecord& run = *record;
+             if (run.plan == nullptr || IsFinished(run.status.state)) continue;
+             for (std::size_t i = 0; i < run.status.steps.size() && i < run.plan->steps.size();
+                  ++i) {
+               const ActionSpec& action = run.plan->steps[i].action;
+               if (action.action != Action::kUpgrade) continue;
+               for (const std::string& member : run.status.steps[i].members_done)
+                 sample({{"ha_cluster", action.cluster},
+                         {"member", member},
+                         {"plan", run.status.plan},
+                         {"run", run.status.id}},
+                        1);
+             }
+           }
+         });
   auto each_measurement = [&](auto&& emit) {
     for (const auto& [cluster, run] : latest) {
       if (run->plan == nullptr) continue;

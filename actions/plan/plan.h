@@ -72,6 +72,9 @@ struct ActionSpec {
   std::string cluster;
   std::vector<std::string> members;  // target members, in order
   std::map<std::string, std::string> params;
+  // Perform the action on every member at the same time instead of one after another:
+  // a change that must land on several systems together (both routers' policy).
+  bool at_once = false;
   std::string where;
 };
 
@@ -101,6 +104,10 @@ struct StepSpec {
   std::vector<ActionSpec> rollback;
   // Gates a compensation must pass before it runs (measured like before-gates).
   std::vector<GateSpec> rollback_gates;
+  // A rollback that reaches this step (begun or done) ends there: it and the steps before
+  // it stay as they are. An upgrade the runbook does not reverse by itself: once it has
+  // begun, undoing the earlier role move would send the traffic back to that member.
+  bool rollback_boundary = false;
   std::string where;
 };
 
@@ -109,6 +116,9 @@ struct RollbackPolicy {
   bool on_gate_failure = true;
   bool on_timeout = true;
   std::vector<std::string> alerts;  // alertnames that roll back a run of this plan
+  // Said in the run's reason once it has rolled back: what the rollback leaves for an
+  // operator to decide (e.g. an upgraded member it does not downgrade).
+  std::string note;
 };
 
 // A plan's parameter, given when a run starts ("--param new_version=R81.20"). Values are

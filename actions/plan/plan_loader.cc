@@ -273,16 +273,17 @@ class PlanLoader {
   void LoadRollbackPolicy(const Field& field) {
     RollbackPolicy& policy = result_.plan.rollback;
     if (!field.value.IsMap()) {
-      Error(field, "'rollback' must be a mapping (on_gate_failure, on_timeout, alerts)");
+      Error(field, "'rollback' must be a mapping (on_gate_failure, on_timeout, alerts, note)");
       return;
     }
-    CheckKeys(field.value, "rollback", {"on_gate_failure", "on_timeout", "alerts"});
+    CheckKeys(field.value, "rollback", {"on_gate_failure", "on_timeout", "alerts", "note"});
     if (Field f = Get(field.value, "on_gate_failure"))
       ReadBool(f, "rollback.on_gate_failure", &policy.on_gate_failure);
     if (Field f = Get(field.value, "on_timeout"))
       ReadBool(f, "rollback.on_timeout", &policy.on_timeout);
     if (Field alerts = Get(field.value, "alerts"))
       ReadAlertList(alerts, "rollback.alerts", "CutoverNewVersionUnhealthy", &policy.alerts);
+    if (Field note = Get(field.value, "note")) ReadText(note, "rollback.note", &policy.note);
   }
 
   // pause: {alerts: [...]}: alerts that pause a run (after rollback: in the file order
@@ -718,8 +719,11 @@ class PlanLoader {
           if (!numeric) expected = "integer or number parameters";
           break;
         case Use::kQuery:
-          if (type == ParamType::kMembers)
-            expected = "parameters of one value (a members parameter is for 'members:')";
+          if (type == ParamType::kMembers && !FillsRegexMatcher(text, p))
+            expected =
+                "parameters of one value; a members parameter only as a whole regex matcher "
+                "value, e.g. member=~\"{{" +
+                p.name + "}}\"";
           break;
         case Use::kCommand:
           if (type == ParamType::kMembers) expected = "parameters of one value";
@@ -746,6 +750,8 @@ class PlanLoader {
         continue;
       }
       std::string inserted = escaped ? EscapePromQlString(*value, quote) : *value;
+      if (use == Use::kQuery && type == ParamType::kMembers)
+        inserted = EscapePromQlString(MembersRegex(*value), quote);
       if (use == Use::kCommand) inserted = ShellWord(inserted);  // one word for the shell
       out.append(text, copied, p.begin - copied);
       out += inserted;
@@ -753,6 +759,29 @@ class PlanLoader {
     }
     if (unresolved) return std::nullopt;
     out.append(text, copied, std::string::npos);
+    return out;
+  }
+
+  // Whether the placeholder is the whole value of a regex label matcher: member=~"{{p}}".
+  static bool FillsRegexMatcher(const std::string& query, const Placeholder& p) {
+    if (p.begin < 3 || p.end >= query.size()) return false;
+    char quote = query[p.begin - 1];
+    return (quote == '"' || quote == '\'') && query.compare(p.begin - 3, 2, "=~") == 0 &&
+           query[p.end] == quote;
+  }
+
+  // A members value ("a,b.c") as an anchored alternation matching exactly those names
+  // (PromQL anchors label regexes): "a|b\\.c". Names are [A-Za-z0-9_.-], so the dot is the
+  // one character to escape.
+  static std::string MembersRegex(const std::string& members) {
+    std::string out;
+    for (const std::string& name : SplitList(members)) {
+      if (!out.empty()) out += '|';
+      for (char c : name) {
+        if (c == '.') out += '\\';
+        out += c;
+      }
+    }
     return out;
   }
 
@@ -836,9 +865,11 @@ class PlanLoader {
     }
     CheckKeys(node, context,
               {"name", "action", "members", "params", "trigger", "timeout", "deadline", "gates",
-               "rollback", "rollback_gates"});
+               "rollback", "rollback_gates", "rollback_boundary", "at_once"});
 
     ok &= LoadAction(node, context, nullptr, &step.action, &step_members_unresolved_);
+    if (Field boundary = Get(node, "rollback_boundary"))
+      ok &= ReadBool(boundary, context + ".rollback_boundary", &step.rollback_boundary);
     if (Field trigger = Get(node, "trigger")) ok &= LoadTrigger(trigger, context, &step.trigger);
     if (Field timeout = Get(node, "timeout"))
       ok &= ReadDuration(timeout, context + ".timeout", &step.timeout);
@@ -864,7 +895,7 @@ class PlanLoader {
             ok = false;
             continue;
           }
-          CheckKeys(item, item_context, {"action", "members", "params"});
+          CheckKeys(item, item_context, {"action", "members", "params", "at_once"});
           ActionSpec compensation;
           compensation.where = Where(item);
           bool unresolved = false;
@@ -886,6 +917,8 @@ class PlanLoader {
   bool LoadAction(const YAML::Node& map, const std::string& context, const ActionSpec* step_action,
                   ActionSpec* out, bool* members_unresolved) {
     bool ok = true;
+    if (Field at_once = Get(map, "at_once"))
+      ok &= ReadBool(at_once, context + ".at_once", &out->at_once);
     std::optional<Action> action;
     Field action_field = Get(map, "action");
     if (!action_field) {

@@ -45,6 +45,15 @@ struct MemberStatus {
   SyncStatus sync;
   std::optional<bool> accepting_new_connections;
   std::string config_digest;  // changes when the member's configuration changes
+  // Data-plane counters the member keeps itself (linux-fw: nftables named counters), so
+  // a gate can see traffic move and sessions break on a real pair without a traffic
+  // generator. nullopt where the driver reads none. Totals since the counter was created:
+  // a ruleset reload starts them again from 0, which rate() and increase() take as a reset.
+  std::optional<double> forwarded_packets;
+  std::optional<double> forwarded_bytes;
+  // Packets dropped because they matched no connection state (`ct state invalid` with
+  // nf_conntrack_tcp_loose=0): mid-stream packets of sessions whose state was lost.
+  std::optional<double> invalid_state_drops;
 
   static MemberStatus Down(std::string why) {
     MemberStatus s;

@@ -1,7 +1,10 @@
 #include "plugins/linux_fw/linux_fw_driver.h"
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 #include <map>
+#include <stdexcept>
 
 #include "common/strings.h"
 #include "plugins/linux_fw/linux_fw_parsers.h"
@@ -14,6 +17,10 @@ constexpr char kConntrackCount[] = "conntrack_count";
 constexpr char kConntrackdStats[] = "conntrackd_stats";
 constexpr char kConntrackdNetwork[] = "conntrackd_network";
 constexpr char kVrrpState[] = "vrrp_state";
+constexpr char kRoleFile[] = "role_file";
+// Named after their settings, so an error about the section names the setting too.
+constexpr char kForwardedCounter[] = "forwarded_counter";
+constexpr char kInvalidCounter[] = "invalid_counter";
 constexpr char kClusterStatus[] = "cluster_status";
 constexpr char kVersion[] = "version";
 constexpr char kConfigDigest[] = "config_digest";
@@ -48,10 +55,56 @@ std::string FirstLine(std::string_view text) {
   return std::string(Trim(trimmed.substr(0, trimmed.find('\n'))));
 }
 
+// An nftables counter setting, `FAMILY TABLE NAME`. Only a known family and identifiers
+// nft reads unquoted are accepted, so the words need no quoting in the probe script and
+// read the same in an error message as on the member's command line.
+bool IsNftCounterReference(const std::string& setting) {
+  auto words = SplitFields(setting);
+  if (words.size() != 3) return false;
+  static constexpr std::string_view kFamilies[] = {"ip", "ip6", "inet", "arp", "bridge", "netdev"};
+  if (std::find(std::begin(kFamilies), std::end(kFamilies), words[0]) == std::end(kFamilies))
+    return false;
+  for (std::string_view word : {words[1], words[2]}) {
+    if (word.size() > 64 ||
+        !(std::isalpha(static_cast<unsigned char>(word.front())) || word.front() == '_'))
+      return false;
+    for (char c : word)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
+        return false;
+  }
+  return true;
+}
+
+std::string NftListCounter(const std::string& setting) {
+  std::vector<std::string> argv = {"nft", "list", "counter"};
+  for (std::string_view word : SplitFields(setting)) argv.emplace_back(word);
+  return ShellLine(argv);
+}
+
 }  // namespace
 
+std::optional<std::string> ValidateLinuxFwSettings(const LinuxFwSettings& s) {
+  for (auto [key, value] : {std::pair{"forwarded_counter", &s.forwarded_counter},
+                            std::pair{"invalid_counter", &s.invalid_counter}}) {
+    if (value->empty() || IsNftCounterReference(*value)) continue;
+    return std::string(key) + " '" + *value +
+           "' does not name an nftables counter; write FAMILY TABLE NAME, e.g. 'inet "
+           "co_firewall " +
+           (std::string_view(key) == "forwarded_counter" ? "forwarded" : "invalid") +
+           "' (family ip, ip6, inet, arp, bridge or netdev; table and counter names of "
+           "letters, digits and _ . -, starting with a letter or _), or leave it empty to "
+           "read no counter";
+  }
+  if (!s.role_file.empty() && !s.cluster_command.empty())
+    return "role_file and cluster_command are both set: with cluster_command the site "
+           "command reports the role; remove role_file";
+  return std::nullopt;
+}
+
 LinuxFwDriver::LinuxFwDriver(LinuxFwSettings settings, std::unique_ptr<CommandTransport> transport)
-    : settings_(std::move(settings)), transport_(std::move(transport)) {}
+    : settings_(std::move(settings)), transport_(std::move(transport)) {
+  if (auto problem = ValidateLinuxFwSettings(settings_)) throw std::invalid_argument(*problem);
+}
 
 MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
   auto remaining =
@@ -67,14 +120,24 @@ MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
   };
   // With a site command, membership is the site's word; the VRRP file may not exist.
   const bool site_membership = !settings_.cluster_command.empty();
+  // In a pair the routers select, keepalived does not run: the role is the one set_role
+  // recorded.
+  const bool role_from_file = !site_membership && !settings_.role_file.empty();
+  const char* role_section = role_from_file ? kRoleFile : kVrrpState;
   if (site_membership)
     sections.push_back({kClusterStatus, settings_.cluster_command + " status"});
+  else if (role_from_file)
+    sections.push_back({kRoleFile, "cat -- \"$ROLE_FILE\""});
   else
     sections.push_back({kVrrpState, "cat -- \"$VRRP_STATE_FILE\""});
   // An empty command switches the figure off (documented as optional).
   if (!settings_.version_command.empty()) sections.push_back({kVersion, settings_.version_command});
   if (!settings_.config_digest_command.empty())
     sections.push_back({kConfigDigest, settings_.config_digest_command});
+  if (!settings_.forwarded_counter.empty())
+    sections.push_back({kForwardedCounter, NftListCounter(settings_.forwarded_counter)});
+  if (!settings_.invalid_counter.empty())
+    sections.push_back({kInvalidCounter, NftListCounter(settings_.invalid_counter)});
   std::vector<std::string> names;
   // Commands as an operator would type them on the member, for error messages.
   std::map<std::string, std::string> commands;
@@ -86,10 +149,12 @@ MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
   commands[kConntrackdNetwork] =
       "conntrackd -C " + ShellQuote(settings_.conntrackd_config) + " -s network";
   commands[kVrrpState] = "cat " + ShellQuote(settings_.vrrp_state_file);
+  commands[kRoleFile] = "cat " + ShellQuote(settings_.role_file);
   std::string script =
       BuildProbeScript(sections, {{"CONNTRACKD_CONFIG", settings_.conntrackd_config},
                                   {"VRRP_STATE_FILE", settings_.vrrp_state_file},
-                                  {"VRRP_TRACK_FILE", settings_.vrrp_track_file}});
+                                  {"VRRP_TRACK_FILE", settings_.vrrp_track_file},
+                                  {"ROLE_FILE", settings_.role_file}});
 
   CommandResult result =
       transport_->Run({"sh", "-c", script}, std::min(remaining, settings_.command_timeout));
@@ -129,15 +194,24 @@ MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
     status.role = membership.value().role;
     status.accepting_new_connections = membership.value().accepting;
   } else {
-    if (out.at(kVrrpState).exit_status != 0)
+    const SectionOutput& state = out.at(role_section);
+    if (state.exit_status != 0)
       return MemberStatus::Down(
-          failed(kVrrpState) +
-          "; keepalived's notify script writes this file (see plugins/linux_fw/README.md)");
-    auto vrrp = ParseKeepalivedState(out.at(kVrrpState).output);
-    if (!vrrp.ok()) return MemberStatus::Down(unparseable(kVrrpState, vrrp.error()));
+          failed(role_section) +
+          (role_from_file ? "; set_role writes this file (role_file): write MASTER or BACKUP "
+                            "into it once when setting the pair up (see "
+                            "plugins/linux_fw/README.md)"
+                          : "; keepalived's notify script writes this file (see "
+                            "plugins/linux_fw/README.md)"));
+    if (role_from_file && Trim(state.output).empty())
+      return MemberStatus::Down(unparseable(
+          kRoleFile, "the role file is empty; set_role writes MASTER or BACKUP into it"));
+    auto vrrp = ParseKeepalivedState(state.output);
+    if (!vrrp.ok()) return MemberStatus::Down(unparseable(role_section, vrrp.error()));
     status.role = vrrp.value().role;
     // In a VRRP pair the master holds the virtual addresses, so only it is offered new
-    // connections; a backup, faulted or stopped instance receives none.
+    // connections; a backup, faulted or stopped instance receives none. In a pair the
+    // routers select, the plan makes the member the routers prefer active.
     status.accepting_new_connections = status.role == "active";
   }
 
@@ -150,6 +224,30 @@ MemberStatus LinuxFwDriver::Probe(const ProbeContext& context) {
   if (out.count(kConfigDigest)) {
     if (out.at(kConfigDigest).exit_status != 0) return MemberStatus::Down(failed(kConfigDigest));
     status.config_digest = Fnv1aHex(out.at(kConfigDigest).output);
+  }
+
+  // A configured counter that cannot be read takes the member down: a gate asking whether
+  // traffic moved or sessions broke then finds no figure and fails closed, rather than
+  // reading a missing counter as "nothing happened".
+  auto read_counter = [&](const char* name) -> ParseResult<NftCounter> {
+    if (out.at(name).exit_status != 0)
+      return ParseResult<NftCounter>::Error(failed(name) +
+                                            "; the ruleset must define the counter " + name +
+                                            " names (see plugins/linux_fw/README.md)");
+    auto counter = ParseNftCounter(out.at(name).output);
+    if (!counter.ok()) return ParseResult<NftCounter>::Error(unparseable(name, counter.error()));
+    return counter;
+  };
+  if (out.count(kForwardedCounter)) {
+    auto forwarded = read_counter(kForwardedCounter);
+    if (!forwarded.ok()) return MemberStatus::Down(forwarded.error());
+    status.forwarded_packets = static_cast<double>(forwarded.value().packets);
+    status.forwarded_bytes = static_cast<double>(forwarded.value().bytes);
+  }
+  if (out.count(kInvalidCounter)) {
+    auto invalid = read_counter(kInvalidCounter);
+    if (!invalid.ok()) return MemberStatus::Down(invalid.error());
+    status.invalid_state_drops = static_cast<double>(invalid.value().packets);
   }
 
   // conntrackd not answering is a finding about state sync, not about the member: the
@@ -208,6 +306,8 @@ CommandPlan LinuxFwDriver::PlanAction(const ActionRequest& request) const {
   switch (request.action) {
     case Action::kSetPriority:
       return PlanSetPriority(request);
+    case Action::kSetRole:
+      return PlanSetRole(request);
     case Action::kCommitSync:
       return Plan("commit_sync", {"conntrackd", "-C", settings_.conntrackd_config, "-c"});
     case Action::kResync:
@@ -269,6 +369,29 @@ CommandPlan LinuxFwDriver::PlanSetPriority(const ActionRequest& request) const {
         "keepalived's track_file block watches");
   return Plan("set_priority", {"sh", "-c", "printf '%s\\n' \"$1\" > \"$2\"", "cutover-set-priority",
                                std::to_string(*offset), settings_.vrrp_track_file});
+}
+
+CommandPlan LinuxFwDriver::PlanSetRole(const ActionRequest& request) const {
+  auto it = request.params.find("role");
+  if (it == request.params.end() || (it->second != "active" && it->second != "standby"))
+    return CommandPlan::Refused(
+        "set_role: needs parameter 'role' set to active or standby" +
+        (it == request.params.end() ? std::string() : ", not '" + it->second + "'"));
+  if (settings_.role_file.empty())
+    return CommandPlan::Refused(
+        "set_role: role_file is not set for this member; set it to the file the probe reads "
+        "the role from in a pair without keepalived (e.g. one the routers select by BGP). "
+        "With keepalived, vrrp_state_file is keepalived's own: move the role with "
+        "set_priority");
+  // The probe may read the file at any moment, so the word is written beside it and
+  // renamed over it: the probe sees the old word or the new one, never half a file.
+  // Writing the word the file already holds changes nothing, so a repeated delivery of
+  // the same step is harmless.
+  return Plan("set_role", {"sh", "-c",
+                           "tmp=\"$2.cutover-tmp.$$\" && printf '%s\\n' \"$1\" > \"$tmp\" && "
+                           "mv -f -- \"$tmp\" \"$2\" || { rm -f -- \"$tmp\"; exit 1; }",
+                           "cutover-set-role", it->second == "active" ? "MASTER" : "BACKUP",
+                           settings_.role_file});
 }
 
 CommandPlan LinuxFwDriver::PlanSetInterfaces(const std::string& state) const {

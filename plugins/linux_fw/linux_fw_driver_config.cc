@@ -13,22 +13,16 @@ DriverDescriptor LinuxFwDriverDescriptor() {
   DriverDescriptor d;
   d.name = "linux-fw";
   d.description =
-      "Linux firewall with keepalived (VRRP) or a site cluster_command (load sharing), "
-      "conntrackd (FTFW state sync) and nftables, over SSH; one round trip per probe (see "
-      "plugins/linux_fw/README.md).";
-  d.actions = {Action::kSetPriority,
-               Action::kCommitSync,
-               Action::kResync,
-               Action::kDisconnect,
-               Action::kConnect,
-               Action::kStartDrain,
-               Action::kStopDrain,
-               Action::kStartUpgradeMode,
-               Action::kStopUpgradeMode,
-               Action::kDisableAcceleration,
-               Action::kUpgrade,
-               Action::kInstallPolicy,
-               Action::kRun};
+      "Linux firewall with keepalived (VRRP), a site cluster_command (load sharing) or a "
+      "role_file (a pair the routers select), conntrackd (FTFW state sync) and nftables, over "
+      "SSH; one round trip per probe (see plugins/linux_fw/README.md).";
+  d.actions = {Action::kSetPriority,         Action::kSetRole,
+               Action::kCommitSync,          Action::kResync,
+               Action::kDisconnect,          Action::kConnect,
+               Action::kStartDrain,          Action::kStopDrain,
+               Action::kStartUpgradeMode,    Action::kStopUpgradeMode,
+               Action::kDisableAcceleration, Action::kUpgrade,
+               Action::kInstallPolicy,       Action::kRun};
   // fault and stopped come from keepalived; ready and down from a cluster_command.
   d.roles = {"active", "standby", "fault", "stopped", "ready", "down"};
   d.config = {
@@ -56,6 +50,18 @@ DriverDescriptor LinuxFwDriverDescriptor() {
        "site command for cluster membership: called as `CMD ACTION` for disconnect, connect, "
        "start_drain, stop_drain, start_upgrade_mode, stop_upgrade_mode, disable_acceleration, "
        "and as `CMD status` by the probe; see plugins/linux_fw/README.md"},
+      {"role_file", ValueType::kString, defaults.role_file, false, false,
+       "for a pair without keepalived (the routers select the active member, e.g. by BGP): "
+       "file set_role writes MASTER or BACKUP into and the probe reads the role from, "
+       "instead of vrrp_state_file; empty: no set_role"},
+      {"forwarded_counter", ValueType::kString, defaults.forwarded_counter, false, false,
+       "nftables named counter on the rules accepting forwarded traffic, as FAMILY TABLE "
+       "NAME (e.g. inet co_firewall forwarded); read with nft list counter; empty: no "
+       "forwarded packets and bytes"},
+      {"invalid_counter", ValueType::kString, defaults.invalid_counter, false, false,
+       "nftables named counter on the ct state invalid drop rule, as FAMILY TABLE NAME (e.g. "
+       "inet co_firewall invalid); needs nf_conntrack_tcp_loose=0; empty: no invalid-state "
+       "drops"},
       {"connect_timeout", ValueType::kDuration, FormatDuration(ssh_defaults.connect_timeout), false,
        false, "how long establishing the SSH session may take"},
       {"command_timeout", ValueType::kDuration, FormatDuration(defaults.command_timeout), false,
@@ -76,7 +82,11 @@ DriverDescriptor LinuxFwDriverDescriptor() {
     settings.upgrade_command = s.String("upgrade_command");
     settings.policy_command = s.String("policy_command");
     settings.cluster_command = s.String("cluster_command");
+    settings.role_file = s.String("role_file");
+    settings.forwarded_counter = s.String("forwarded_counter");
+    settings.invalid_counter = s.String("invalid_counter");
     settings.command_timeout = s.DurationValue("command_timeout");
+    if (auto problem = ValidateLinuxFwSettings(settings)) throw std::runtime_error(*problem);
 
     SshOptions ssh = SshOptionsForMember(member, s.DurationValue("connect_timeout"));
     return std::make_unique<LinuxFwDriver>(std::move(settings),

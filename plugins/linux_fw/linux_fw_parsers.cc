@@ -387,4 +387,51 @@ ParseResult<ClusterStatus> ParseClusterStatus(std::string_view output) {
   return ClusterStatus{*role, *accepting};
 }
 
+ParseResult<NftCounter> ParseNftCounter(std::string_view output) {
+  using Result = ParseResult<NftCounter>;
+  std::optional<NftCounter> counter;
+  bool totals_seen = false;
+  int depth = 0;  // 0 outside, 1 in the table block, 2 in the counter block
+  for (std::string_view raw : SplitLines(output)) {
+    std::string_view line = Trim(raw);
+    if (line.empty()) continue;
+    auto fields = SplitFields(line);
+    if (line == "}" && depth > 0) {
+      --depth;
+    } else if (depth == 0 && fields.size() == 4 && fields[0] == "table" && fields[3] == "{") {
+      depth = 1;
+    } else if (depth == 1 && fields.size() == 3 && fields[0] == "counter" && fields[2] == "{") {
+      if (counter)
+        return Result::Error("expected one nftables counter, got a second one in the line " +
+                             QuoteCommandOutput(line));
+      counter = NftCounter{std::string(fields[1]), 0, 0};
+      depth = 2;
+    } else if (depth == 2 && fields[0] == "packets") {
+      auto packets = fields.size() == 4 ? ParseUint(fields[1]) : std::nullopt;
+      auto bytes = fields.size() == 4 && fields[2] == "bytes" ? ParseUint(fields[3]) : std::nullopt;
+      if (!packets || !bytes || totals_seen)
+        return Result::Error("expected one 'packets N bytes N' line in counter '" + counter->name +
+                             "', got the line " + QuoteCommandOutput(line));
+      counter->packets = *packets;
+      counter->bytes = *bytes;
+      totals_seen = true;
+    } else if (depth != 2) {
+      // Inside the counter block, other lines (a comment) carry no figure; outside it,
+      // a line means this is not what `nft list counter` prints.
+      return Result::Error(
+          "expected `nft list counter` output (table ... { counter NAME { packets N bytes N "
+          "} }), got the line " +
+          QuoteCommandOutput(line));
+    }
+  }
+  const char* missing = !counter       ? "a 'counter NAME {' block"
+                        : !totals_seen ? "a 'packets N bytes N' line"
+                        : depth != 0   ? "the closing braces"
+                                       : nullptr;
+  if (missing)
+    return Result::Error(std::string("expected `nft list counter` output with ") + missing +
+                         " (output cut short?), got " + QuoteCommandOutput(output));
+  return *counter;
+}
+
 }  // namespace cutover

@@ -1,8 +1,8 @@
 // Pure parsers for what a Linux firewall member prints: `conntrack -C`, `conntrackd -s`,
-// `conntrackd -s network`, the VRRP state file a keepalived notify script writes and
-// the answer of the site's `cluster_command status`.
+// `conntrackd -s network`, the VRRP state file a keepalived notify script writes, the
+// answer of the site's `cluster_command status` and `nft list counter`.
 // Each returns a value or an error naming what was expected; none invents a figure.
-// Fixtures captured from conntrackd 1.4.7 and keepalived 2.2.7 live in
+// Fixtures captured from conntrackd 1.4.7, keepalived 2.2.7 and nftables 1.0.6 live in
 // tests/plugins/linux_fw/fixtures/.
 #pragma once
 
@@ -89,5 +89,25 @@ struct ClusterStatus {
   bool accepting = false;
 };
 ParseResult<ClusterStatus> ParseClusterStatus(std::string_view output);
+
+// `nft list counter FAMILY TABLE NAME`: the totals of one nftables named counter since it
+// was created (a ruleset reload creates it again, from 0). nftables 1.0.6 prints
+//
+//   table inet co_firewall {
+//   	counter forwarded {
+//   		comment "..."            <- only when the counter has a comment
+//   		packets 14 bytes 1988
+//   	}
+//   }
+//
+// Exactly one `counter NAME {` line and one `packets N bytes N` line are required; other
+// lines inside the counter's block are skipped. Anything else (nft's "Error: No such
+// file or directory", a whole ruleset) is an error quoting what was printed.
+struct NftCounter {
+  std::string name;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+};
+ParseResult<NftCounter> ParseNftCounter(std::string_view output);
 
 }  // namespace cutover

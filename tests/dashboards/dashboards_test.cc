@@ -293,30 +293,56 @@ TEST(UpgradeDashboard, ShowsWhatAnOperatorFollowsDuringARun) {
   EXPECT_EQ(variables["member"],
             "label_values(cutover_member_up{ha_cluster=~\"$ha_cluster\"}, member)");
 
-  for (const char* metric :
-       {"cutover_member_connections", "cutover_member_info", "cutover_member_role",
-        "cutover_run_step", "cutover_step_state", "cutover_member_sync_ok",
-        "ha_cluster_member:cutover_standby_parity:ratio", "cutover_gate_value",
-        "cutover_gate_threshold", "cutover_gate_passing",
-        "ha_cluster_member:cutover_member_draining:bool",
-        "ha_cluster_member:cutover_drain_estimate:seconds", "cutover_traffic_sessions_open",
-        "cutover_traffic_sessions_broken_total", "cutover_traffic_connects_failed_total",
-        "cutover_traffic_sessions_stalled_total", "ALERTS{alertname=~\"Cutover.*\"",
-        "changes(cutover_run_step"})
+  for (const char* metric : {"cutover_member_connections",
+                             "cutover_member_info",
+                             "cutover_member_role",
+                             "cutover_run_step",
+                             "cutover_step_state",
+                             "cutover_member_sync_ok",
+                             "ha_cluster_member:cutover_standby_parity:ratio",
+                             "cutover_gate_value",
+                             "cutover_gate_threshold",
+                             "cutover_gate_passing",
+                             "ha_cluster_member:cutover_member_draining:bool",
+                             "ha_cluster_member:cutover_drain_estimate:seconds",
+                             "cutover_traffic_sessions_open",
+                             "cutover_traffic_sessions_broken_total",
+                             "cutover_traffic_connects_failed_total",
+                             "cutover_traffic_sessions_stalled_total",
+                             "ALERTS{alertname=~\"Cutover.*\"",
+                             "changes(cutover_run_step",
+                             "rate(cutover_member_forwarded_packets_total",
+                             "increase(cutover_member_invalid_state_drops_total"})
     EXPECT_TRUE(AnyQueryHas(queries.value(), metric)) << "no query shows " << metric;
 
-  std::map<std::string, std::string> expected_types = {{"Connections per member", "timeseries"},
-                                                       {"Versions per member", "table"},
-                                                       {"Roles", "state-timeline"},
-                                                       {"Run step", "state-timeline"},
-                                                       {"Step states", "state-timeline"},
-                                                       {"Drain progress", "timeseries"},
-                                                       {"Drain estimate", "timeseries"}};
+  std::map<std::string, std::string> expected_types = {
+      {"Connections per member", "timeseries"},
+      {"Forwarded packets per member", "timeseries"},
+      {"Invalid-state drops per member", "timeseries"},
+      {"Versions per member", "table"},
+      {"Roles", "state-timeline"},
+      {"Run step", "state-timeline"},
+      {"Step states", "state-timeline"},
+      {"Drain progress", "timeseries"},
+      {"Drain estimate", "timeseries"}};
   for (const auto& [title, type] : expected_types) {
     const Json* panel = PanelTitled(doc, title);
     ASSERT_NE(panel, nullptr) << "no panel titled " << title;
     EXPECT_EQ(Str(*panel, "type"), type) << title;
   }
+  // On a real pair the members' own counters show the move: they sit in the row under
+  // the connections, in the same columns, so traffic and breakage read side by side.
+  const Json* connections = PanelTitled(doc, "Connections per member");
+  const Json* forwarded = PanelTitled(doc, "Forwarded packets per member");
+  const Json* invalid = PanelTitled(doc, "Invalid-state drops per member");
+  ASSERT_TRUE(connections && forwarded && invalid);
+  const Json& below = (*connections)["gridPos"];
+  EXPECT_EQ((*forwarded)["gridPos"]["y"].GetInt(), below["y"].GetInt() + below["h"].GetInt())
+      << "forwarded packets belong right under the connections";
+  EXPECT_EQ((*forwarded)["gridPos"]["x"].GetInt(), below["x"].GetInt());
+  EXPECT_EQ((*invalid)["gridPos"]["y"].GetInt(), (*forwarded)["gridPos"]["y"].GetInt())
+      << "invalid-state drops belong beside the forwarded packets";
+
   for (const char* title : {"Roles", "Step states", "Gate verdicts"}) {
     const Json* panel = PanelTitled(doc, title);
     ASSERT_NE(panel, nullptr) << title;

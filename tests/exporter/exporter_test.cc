@@ -14,9 +14,9 @@
 namespace cutover {
 namespace {
 
+using std::chrono::milliseconds;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using std::chrono::milliseconds;
 
 // The value of the one sample of `series` (e.g. "cutover_probe_round_age_seconds") in an
 // exposition, or -1 when absent.
@@ -108,6 +108,45 @@ TEST_F(ExporterTest, PublishesEveryFigureOfAReachableMember) {
   EXPECT_THAT(text, HasSubstr("cutover_build_info{version=\""));
 }
 
+// A BGP pair's after-gates read the members' own counters: traffic flows through the new
+// active, the old one forwards nothing, and invalid-state drops did not rise. They appear
+// as counters with the member labels, only for members whose driver reads them.
+TEST_F(ExporterTest, PublishesForwardedPacketsAndInvalidStateDropsWhereTheDriverReadsThem) {
+  states_["fw1"]->status.forwarded_packets = 120345;
+  states_["fw1"]->status.forwarded_bytes = 98765432;
+  states_["fw1"]->status.invalid_state_drops = 0;
+  states_["fw2"]->status.invalid_state_drops = 17;
+  states_["fw3"]->status.invalid_state_drops = 5;
+  auto exporter = StartExporter();
+  std::string text = exporter->Scrape(Duration(0));
+  for (const char* line : {
+           "# TYPE cutover_member_forwarded_packets_total counter",
+           "cutover_member_forwarded_packets_total{ha_cluster=\"edge\",member=\"fw1\"} 120345",
+           "# TYPE cutover_member_forwarded_bytes_total counter",
+           "cutover_member_forwarded_bytes_total{ha_cluster=\"edge\",member=\"fw1\"} 98765432",
+           "# TYPE cutover_member_invalid_state_drops_total counter",
+           "cutover_member_invalid_state_drops_total{ha_cluster=\"edge\",member=\"fw1\"} 0",
+           "cutover_member_invalid_state_drops_total{ha_cluster=\"edge\",member=\"fw2\"} 17",
+           "# HELP cutover_member_invalid_state_drops_total Packets the member dropped because "
+           "they matched no connection state",
+       })
+    EXPECT_THAT(text, HasSubstr(line));
+  EXPECT_THAT(text, Not(HasSubstr("cutover_member_forwarded_packets_total{ha_cluster=\"edge\","
+                                  "member=\"fw2\"}")))
+      << "fw2's driver reads no forwarded counter: no series, not a 0";
+  EXPECT_THAT(text, Not(HasSubstr("cutover_member_invalid_state_drops_total{ha_cluster=\"edge\","
+                                  "member=\"fw3\"}")))
+      << "a member that is down publishes no counter, whatever its driver left in the status";
+}
+
+TEST_F(ExporterTest, NoCounterFamilyAppearsWhenNoDriverReadsOne) {
+  auto exporter = StartExporter();
+  std::string text = exporter->Scrape(Duration(0));
+  EXPECT_THAT(text, Not(HasSubstr("cutover_member_forwarded_packets_total")));
+  EXPECT_THAT(text, Not(HasSubstr("cutover_member_forwarded_bytes_total")));
+  EXPECT_THAT(text, Not(HasSubstr("cutover_member_invalid_state_drops_total")));
+}
+
 // A drain gate reads cutover_member_connections; an unreadable member must not look
 // drained, so it publishes no connection figure at all.
 TEST_F(ExporterTest, AnUnreachableMemberIsDownAndPublishesNoFigures) {
@@ -159,7 +198,8 @@ TEST_F(ExporterTest, ConcurrentScrapesNeverMakeAHealthyMemberLookDown) {
   states_["fw3"]->status = states_["fw1"]->status;
   states_["fw3"]->probe_delay = milliseconds(350);
   auto exporter = StartExporter(std::chrono::seconds(2));
-  const std::string url = "http://127.0.0.1:" + std::to_string(exporter->Ports().at(0)) + "/metrics";
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(exporter->Ports().at(0)) + "/metrics";
 
   std::mutex mutex;
   std::vector<std::string> failures;
@@ -168,13 +208,14 @@ TEST_F(ExporterTest, ConcurrentScrapesNeverMakeAHealthyMemberLookDown) {
     ++scrapes;
     std::string missing;
     for (const char* member : {"fw1", "fw2", "fw3"}) {
-      std::string up = "cutover_member_up{ha_cluster=\"edge\",member=\"" + std::string(member) + "\"} 1";
+      std::string up =
+          "cutover_member_up{ha_cluster=\"edge\",member=\"" + std::string(member) + "\"} 1";
       if (response.body.find(up) == std::string::npos) missing += std::string(" ") + member;
     }
     if (response.status != 200 || !missing.empty()) {
       std::lock_guard lock(mutex);
-      failures.push_back(who + ": status " + std::to_string(response.status) + ", not up:" +
-                         missing + "\n" + response.body.substr(0, 400));
+      failures.push_back(who + ": status " + std::to_string(response.status) +
+                         ", not up:" + missing + "\n" + response.body.substr(0, 400));
     }
   };
   std::atomic<bool> stop{false};

@@ -24,6 +24,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // What "Prometheus" answers, per resolved query; unknown queries have no data.
 class FakePrometheus {
@@ -81,8 +82,16 @@ class EngineTest : public ::testing::Test {
     states_["fw2"] = std::make_shared<testing::FakeMemberState>();
     states_["r1"] = std::make_shared<testing::FakeMemberState>();
     for (auto& [name, state] : states_) state->status.up = true;
-    registry_.Add(testing::FakeDriverDescriptor(
-        [this](const std::string& member) { return states_.at(member); }));
+    LoadConfig({});
+  }
+
+  // The configuration on a fake driver that also declares `extra` actions.
+  void LoadConfig(const std::vector<Action>& extra) {
+    registry_ = DriverRegistry();
+    DriverDescriptor fake = testing::FakeDriverDescriptor(
+        [this](const std::string& member) { return states_.at(member); });
+    fake.actions.insert(fake.actions.end(), extra.begin(), extra.end());
+    registry_.Add(fake);
     auto loaded = LoadConfigString(kConfig, "cutover.yml", registry_);
     ASSERT_TRUE(loaded.ok()) << loaded.ErrorText();
     config_ = loaded.config;
@@ -344,6 +353,123 @@ TEST_F(EngineTest, ARollbackAlertDuringTheSoakUndoesCompletedStepsInReverse) {
   EXPECT_EQ(st.steps[1].state, StepState::kCompensated);
   EXPECT_EQ(st.steps[2].state, StepState::kPending) << "the soak step never ran";
   EXPECT_EQ(st.steps[2].waiting_for, "");
+}
+
+// The runbook's soak rollback is the switch back to the old-version standby; the
+// upgraded member keeps its version, and the run's reason says so.
+const char* kUpgradeThenSoak = R"(plan: upgrade-then-soak
+cluster: edge
+params:
+  new_version: {type: version}
+rollback:
+  alerts: [CutoverNewVersionUnhealthy]
+  note: fw1 stays on {{new_version}}; downgrading it is an operator's decision
+steps:
+  - name: move-to-fw2
+    action: set_priority
+    members: [fw2]
+    params: {priority: "150"}
+    rollback: [{action: set_priority, members: [fw2], params: {priority: "50"}}]
+  - name: upgrade-fw1
+    action: upgrade
+    members: [fw1]
+    params: {version: "{{new_version}}"}
+    rollback_boundary: true
+  - name: move-to-fw1
+    action: set_priority
+    members: [fw1]
+    params: {priority: "150"}
+    rollback: [{action: set_priority, members: [fw1], params: {priority: "50"}}]
+  - name: soak
+    action: connect
+    members: [fw2]
+    trigger: manual
+)";
+
+TEST_F(EngineTest, ASoakRollbackMovesTheRoleBackToTheOldVersionAndStopsThere) {
+  LoadConfig({Action::kUpgrade});
+  LoadPlan(kUpgradeThenSoak);
+  StartEngine();
+  EngineReply run = engine_->StartRun("upgrade-then-soak", {{"new_version", "2.0.0"}}, "alice");
+  ASSERT_EQ(run.status, 201) << run.message;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Status(run.run).steps[3].state == StepState::kWaitingTrigger; }, seconds(5)));
+  // While the soak lasts, the rules count fw1 as recently upgraded through this run.
+  const std::string upgraded =
+      "cutover_run_member_upgraded{ha_cluster=\"edge\",member=\"fw1\",plan=\"upgrade-then-soak\","
+      "run=\"" +
+      run.run + "\"} 1";
+  ExpositionWriter during;
+  engine_->WriteMetrics(during);
+  EXPECT_THAT(during.text(), HasSubstr(upgraded));
+  ASSERT_EQ(engine_->OnAlerts(Alert("CutoverNewVersionUnhealthy", "firing")).accepted, 1);
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack));
+  ExpositionWriter after;
+  engine_->WriteMetrics(after);
+  EXPECT_THAT(after.text(), Not(HasSubstr("cutover_run_member_upgraded{")))
+      << "a finished run leaves the version history window to the rules";
+  EXPECT_THAT(Performed("fw1"), ElementsAre("upgrade", "set_priority", "set_priority"))
+      << "the role moved back; nothing downgraded fw1";
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority"))
+      << "the first move is behind the boundary: undoing it would hand fw1 the traffic again";
+  RunStatus st = Status(run.run);
+  EXPECT_EQ(st.steps[2].state, StepState::kCompensated);
+  EXPECT_EQ(st.steps[1].state, StepState::kDone) << "fw1's upgrade stays, and says so";
+  EXPECT_EQ(st.steps[0].state, StepState::kDone);
+  EXPECT_THAT(st.reason, HasSubstr("the rollback stops at step upgrade-fw1"));
+  EXPECT_THAT(st.reason, HasSubstr("CutoverNewVersionUnhealthy"));
+  EXPECT_THAT(st.reason, HasSubstr("fw1 stays on 2.0.0; downgrading it is an operator's decision"));
+}
+
+// Both routers' policy turns together: with at_once each member's action starts before
+// any has finished, in the step and in its compensation. Each fake action here succeeds
+// only if the same action on the other member is under way too.
+TEST_F(EngineTest, AnAtOnceStepAndItsCompensationActOnAllTheirMembersTogether) {
+  LoadPlan(R"(plan: turn-both
+cluster: edge
+steps:
+  - name: prefer-fw2-everywhere
+    action: set_priority
+    members: [fw1, fw2]
+    params: {priority: "200"}
+    at_once: true
+    rollback:
+      - {action: set_priority, members: [fw1, fw2], params: {priority: "100"}, at_once: true}
+  - name: check
+    action: connect
+    members: [fw1]
+    gates:
+      - {name: never-measured, query: 'nothing_answers_this', condition: "== 1", failure_limit: 0}
+)");
+  std::mutex mutex;
+  std::map<std::string, int> under_way;  // by priority: the step's action or the compensation's
+  auto together = [&](const ActionRequest& request) {
+    const std::string priority = request.params.at("priority");
+    {
+      std::lock_guard lock(mutex);
+      ++under_way[priority];
+    }
+    bool both = testing::WaitUntil(
+        [&] {
+          std::lock_guard lock(mutex);
+          return under_way[priority] == 2;
+        },
+        seconds(3), milliseconds(5));
+    ActionResult r;
+    r.ok = both;
+    if (!both) r.error = "the other member's action never started meanwhile";
+    return r;
+  };
+  states_["fw1"]->perform = together;
+  states_["fw2"]->perform = together;
+  StartEngine();
+  EngineReply run = engine_->StartRun("turn-both", "alice");
+  ASSERT_TRUE(WaitForState(run.run, RunState::kRolledBack)) << Status(run.run).reason;
+  RunStatus st = Status(run.run);
+  EXPECT_THAT(st.steps[0].members_done, ElementsAre("fw1", "fw2"));
+  EXPECT_EQ(st.steps[0].state, StepState::kCompensated);
+  EXPECT_THAT(Performed("fw1"), ElementsAre("set_priority", "set_priority"));
+  EXPECT_THAT(Performed("fw2"), ElementsAre("set_priority", "set_priority"));
 }
 
 TEST_F(EngineTest, APausedRunRollsBackOnlyWhenResumed) {

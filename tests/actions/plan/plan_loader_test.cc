@@ -290,7 +290,8 @@ std::vector<BadPlan> BadPlans() {
       {"UnknownStepKey",
        kStep + "    retries: 3\n",
        {"plan.yaml:7: step \"s\": unknown key 'retries' (known keys: name, action, members, "
-        "params, trigger, timeout, deadline, gates, rollback, rollback_gates)"}},
+        "params, trigger, timeout, deadline, gates, rollback, rollback_gates, rollback_boundary, "
+        "at_once)"}},
       {"UnknownGateKey",
        kGate + "        threshold: 3\n",
        {"plan.yaml:11: gate \"g\": unknown key 'threshold' (known keys: name, query, condition, "
@@ -300,7 +301,7 @@ std::vector<BadPlan> BadPlans() {
        kStep + "    rollback:\n      - action: downgrade_later\n"
                "        when: now\n",
        {"plan.yaml:9: step \"s\": rollback #1: unknown key 'when' (known keys: action, "
-        "members, params)",
+        "members, params, at_once)",
         "plan.yaml:8: step \"s\": rollback #1: unknown action 'downgrade_later' (known: "
         "disconnect, connect, set_priority, set_role, start_drain, stop_drain, commit_sync, "
         "resync, upgrade, install_policy, disable_acceleration, start_upgrade_mode, "
@@ -312,7 +313,7 @@ std::vector<BadPlan> BadPlans() {
       {"UnknownRollbackKey",
        "rollback:\n  on_error: true\n" + kStep,
        {"plan.yaml:2: rollback: unknown key 'on_error' (known keys: on_gate_failure, "
-        "on_timeout, alerts)"}},
+        "on_timeout, alerts, note)"}},
       {"UnknownTriggerKey",
        kStep + "    trigger: {alert: Go, severity: page}\n",
        {"plan.yaml:7: step \"s\".trigger: unknown key 'severity' (known keys: alert)"}},

@@ -220,6 +220,22 @@ TEST_F(PlanParamsTest, AValueInPromQlIsEscapedInsideQuotesAndRefusedOutside) {
       << "a backtick string cannot escape anything";
 }
 
+TEST_F(PlanParamsTest, AMembersParameterInAQueryIsAnAlternationOfExactlyThoseMembers) {
+  const std::string plan =
+      "plan: p\ncluster: edge-fw\nparams:\n  paths: {type: members}\nsteps:\n  - name: s\n"
+      "    action: connect\n    members: [fw1]\n    gates:\n"
+      "      - {name: g, query: 'min(up{member=~\"{{paths}}\"})', condition: \"== 1\"}\n";
+  PlanLoadResult run = Start(plan, {{"paths", "fw1,fw2"}});
+  ASSERT_TRUE(run.ok()) << run.ErrorText();
+  EXPECT_EQ(run.plan.steps[0].gates[0].query, R"(min(up{member=~"fw1|fw2"}))");
+  EXPECT_THAT(Load("plan: p\ncluster: edge-fw\nparams:\n  paths: {type: members}\nsteps:\n"
+                   "  - name: s\n    action: connect\n    members: [fw1]\n    gates:\n"
+                   "      - {name: g, query: 'up{member=~\"x|{{paths}}\"}', condition: \"== 1\"}\n")
+                  .ErrorText(),
+              HasSubstr("a members parameter only as a whole regex matcher value"))
+      << "only the whole matcher: a partial one could match other members";
+}
+
 // Firewalls and the routers that select them, in one plan.
 const std::string kTwoClusters = R"(plan: bgp
 params:

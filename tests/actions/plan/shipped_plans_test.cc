@@ -36,8 +36,14 @@ std::string ConfigNamedBy(const std::string& plan) {
 // The values lab/run-upgrade.sh gives each plan.
 const std::map<std::string, std::vector<std::string>> kLabParams = {
     {"bgp-pair-upgrade.yml",
-     {"lab_sh=/opt/cutover/lab/lab.sh", "old_version=1.0.0", "new_version=2.0.0", "soak_samples=20",
-      "soak_timeout=140s"}},
+     {"firewalls=lab-fw", "routers=lab-fw-bgp", "primary=fw1", "secondary=fw2",
+      "primary_paths=rtr-c-fw1,rtr-s-fw1", "secondary_paths=rtr-c-fw2,rtr-s-fw2",
+      "old_version=1.0.0", "new_version=2.0.0", "soak_samples=20", "soak_interval=1s",
+      "soak_timeout=140s", "traffic_window=6s", "move_window=30s"}},
+    {"vrrp-pair-upgrade.yml",
+     {"firewalls=lab-fw", "primary=fw1", "secondary=fw2", "old_version=1.0.0", "new_version=2.0.0",
+      "soak_samples=20", "soak_interval=1s", "soak_timeout=140s", "traffic_window=6s",
+      "move_window=30s"}},
     {"optimal-service-upgrade.yml",
      {"new_version=2.0.0", "old=fw1", "first_new=fw2", "connection_ceiling=5000",
       "drain_deadline=10m", "drain_policy=wait"}},
@@ -65,6 +71,11 @@ TEST(ShippedPlans, EachPassesCutoverctlCheckAsShippedAndWithTheLabsParameters) {
     SCOPED_TRACE(name);
     EXPECT_EQ(text.find('@'), std::string::npos)
         << "a shipped plan holds no @...@ placeholder for sed to fill in";
+    // On a real cluster there is no lab script to run and no traffic generator to read:
+    // every step goes through a driver, every gate reads what the product measures.
+    EXPECT_EQ(text.find("lab.sh"), std::string::npos) << "a shipped plan runs no lab script";
+    EXPECT_EQ(text.find("cutover_traffic_"), std::string::npos)
+        << "a shipped plan's gates read the product's metrics, not the lab's witness";
     std::string config = ConfigNamedBy(text);
     ASSERT_FALSE(config.empty()) << "the plan names no configuration (# Checked against: ...)";
     config = (source / config).string();
@@ -87,7 +98,7 @@ TEST(ShippedPlans, EachPassesCutoverctlCheckAsShippedAndWithTheLabsParameters) {
     EXPECT_NE(refused.err.find("parameter 'new_version' (version)"), std::string::npos)
         << refused.err;
   }
-  EXPECT_EQ(plans, 2) << "the plans this test knows; add the new one's lab parameters";
+  EXPECT_EQ(plans, 3) << "the plans this test knows; add the new one's lab parameters";
 }
 
 }  // namespace

@@ -52,11 +52,11 @@ TEST_F(LinuxFwDescriptorTest, DeclaresExactlyTheActionsItPerforms) {
   DriverDescriptor d = LinuxFwDriverDescriptor();
   EXPECT_EQ(d.name, "linux-fw");
   EXPECT_THAT(d.actions,
-              UnorderedElementsAre(Action::kSetPriority, Action::kCommitSync, Action::kResync,
-                                   Action::kDisconnect, Action::kConnect, Action::kStartDrain,
-                                   Action::kStopDrain, Action::kStartUpgradeMode,
-                                   Action::kStopUpgradeMode, Action::kDisableAcceleration,
-                                   Action::kUpgrade, Action::kInstallPolicy, Action::kRun));
+              UnorderedElementsAre(
+                  Action::kSetPriority, Action::kSetRole, Action::kCommitSync, Action::kResync,
+                  Action::kDisconnect, Action::kConnect, Action::kStartDrain, Action::kStopDrain,
+                  Action::kStartUpgradeMode, Action::kStopUpgradeMode, Action::kDisableAcceleration,
+                  Action::kUpgrade, Action::kInstallPolicy, Action::kRun));
   // fault/stopped from keepalived; ready/down from a load-sharing site command.
   EXPECT_THAT(d.roles,
               UnorderedElementsAre("active", "standby", "fault", "stopped", "ready", "down"));
@@ -74,6 +74,9 @@ TEST_F(LinuxFwDescriptorTest, DefaultsFillEverySetting) {
   EXPECT_EQ(s.String("policy_command"), "nft -f /etc/nftables.conf");
   EXPECT_EQ(s.String("upgrade_command"), "");
   EXPECT_EQ(s.String("cluster_command"), "") << "without it the member is a keepalived pair";
+  EXPECT_EQ(s.String("role_file"), "") << "without it keepalived's state file gives the role";
+  EXPECT_EQ(s.String("forwarded_counter"), "") << "counters are the operator's to name";
+  EXPECT_EQ(s.String("invalid_counter"), "");
   EXPECT_TRUE(s.StringList("interfaces").empty());
   EXPECT_EQ(s.DurationValue("connect_timeout"), std::chrono::seconds(5));
   EXPECT_EQ(s.DurationValue("command_timeout"), std::chrono::minutes(2));
@@ -97,6 +100,32 @@ TEST_F(LinuxFwDescriptorTest, ALoadSharingMemberNamesItsSiteCommand) {
   ASSERT_TRUE(loaded.ok()) << loaded.ErrorText();
   EXPECT_EQ(loaded.config.clusters[0].members[0].settings.String("cluster_command"),
             "/usr/local/sbin/cluster-member");
+}
+
+TEST_F(LinuxFwDescriptorTest, ABgpSelectedMemberNamesItsCountersAndRoleFile) {
+  ConfigLoadResult loaded = Load(
+      "        settings:\n"
+      "          role_file: /run/cutover/role\n"
+      "          forwarded_counter: inet co_firewall forwarded\n"
+      "          invalid_counter: inet co_firewall invalid\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.ErrorText();
+  const MemberConfig& member = loaded.config.clusters[0].members[0];
+  EXPECT_EQ(member.settings.String("forwarded_counter"), "inet co_firewall forwarded");
+  EXPECT_NE(LinuxFwDriverDescriptor().create(member, context_), nullptr);
+}
+
+TEST_F(LinuxFwDescriptorTest, FactoryRefusesACounterThatIsNotFamilyTableName) {
+  ConfigLoadResult loaded = Load(
+      "        settings:\n"
+      "          forwarded_counter: co_firewall forwarded\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.ErrorText();
+  try {
+    LinuxFwDriverDescriptor().create(loaded.config.clusters[0].members[0], context_);
+    FAIL() << "a counter without its family was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("forwarded_counter 'co_firewall forwarded'"));
+    EXPECT_THAT(e.what(), HasSubstr("e.g. 'inet co_firewall forwarded'"));
+  }
 }
 
 TEST_F(LinuxFwDescriptorTest, WrongSettingTypesAreRefusedWithTheirHelp) {

@@ -1,6 +1,7 @@
 // LinuxFwDriver over a recording transport. Probes run the driver's real probe script
-// in /bin/sh with stand-in `conntrack` and `conntrackd` commands that print the captured
-// fixtures, so the script, the section markers and the parsers are exercised together.
+// in /bin/sh with stand-in `conntrack`, `conntrackd` and `nft` commands that print the
+// captured fixtures, so the script, the section markers and the parsers are exercised
+// together.
 // Actions check the exact argv the member would receive and that bad parameters never
 // reach it; a rehearsal (Describe) names exactly those commands and sends none.
 #include "plugins/linux_fw/linux_fw_driver.h"
@@ -8,8 +9,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 
 #include "common/strings.h"
 #include "plugins/linux_fw/linux_fw_driver_config.h"
@@ -97,6 +100,26 @@ class FakeMember {
              "' ;;\n"
              "  *) echo \"conntrackd stand-in: unexpected arguments $*\"; exit 2 ;;\n"
              "esac");
+  }
+  // A stand-in `nft` holding the lab's two counters: `nft list counter inet co_firewall
+  // forwarded|invalid` prints the captured listing; any other counter gets nft's captured
+  // answer for a counter the ruleset lacks, with its exit status 1.
+  void NftHoldsTheLabCounters(const std::string& forwarded = "nft_counter_forwarded.txt",
+                              const std::string& invalid = "nft_counter_with_comment.txt") {
+    Stub("nft",
+         "case \"$*\" in\n"
+         "  'list counter inet co_firewall forwarded') cat '" +
+             FixturePath(forwarded) +
+             "' ;;\n"
+             "  'list counter inet co_firewall invalid') cat '" +
+             FixturePath(invalid) +
+             "' ;;\n"
+             "  *) cat '" +
+             FixturePath("nft_counter_missing.txt") +
+             "' >&2; exit 1 ;;\n"
+             "esac");
+    settings.forwarded_counter = "inet co_firewall forwarded";
+    settings.invalid_counter = "inet co_firewall invalid";
   }
   void ConntrackdNotRunning() {
     Stub("conntrackd", "cat '" + FixturePath("conntrackd_not_running.txt") + "' >&2; exit 1");
@@ -312,6 +335,152 @@ TEST(LinuxFwProbeTest, EmptyVersionAndDigestCommandsSwitchThoseFiguresOff) {
   ASSERT_TRUE(status.up) << status.error;
   EXPECT_EQ(status.version, "");
   EXPECT_EQ(status.config_digest, "");
+}
+
+TEST(LinuxFwProbeTest, TheMembersOwnCountersShowForwardedPacketsAndInvalidStateDrops) {
+  FakeMember member;
+  member.NftHoldsTheLabCounters();
+  MemberStatus status = member.Driver()->Probe(Deadline());
+
+  ASSERT_TRUE(status.up) << status.error;
+  ASSERT_EQ(member.calls->argv.size(), 1u) << "the counters must ride the same round trip";
+  EXPECT_EQ(status.forwarded_packets, 14);
+  EXPECT_EQ(status.forwarded_bytes, 1988);
+  EXPECT_EQ(status.invalid_state_drops, 0) << "no session broke: 0, not a missing figure";
+  EXPECT_EQ(status.connections, 406) << "everything else is probed as without counters";
+}
+
+TEST(LinuxFwProbeTest, WithoutCounterSettingsNoCounterIsReadOrReported) {
+  FakeMember member;
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.forwarded_packets, std::nullopt);
+  EXPECT_EQ(status.forwarded_bytes, std::nullopt);
+  EXPECT_EQ(status.invalid_state_drops, std::nullopt);
+  ASSERT_EQ(member.calls->argv.size(), 1u);
+  EXPECT_THAT(member.calls->argv[0][2], Not(HasSubstr("nft list counter")));
+}
+
+TEST(LinuxFwProbeTest, OneCounterAloneIsReadAlone) {
+  FakeMember member;
+  member.NftHoldsTheLabCounters();
+  member.settings.forwarded_counter.clear();
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.forwarded_packets, std::nullopt);
+  EXPECT_EQ(status.invalid_state_drops, 0);
+}
+
+// A gate asking "did invalid-state drops rise?" must not read a counter the ruleset lacks
+// as "no": the member goes down, and the gate finds no figure and holds the step.
+TEST(LinuxFwProbeTest, ACounterTheRulesetLacksTakesTheMemberDownNamingTheCommand) {
+  FakeMember member;
+  member.NftHoldsTheLabCounters();
+  member.settings.invalid_counter = "inet co_firewall dropped_invalid";
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_EQ(status.role, "unknown");
+  EXPECT_THAT(status.error,
+              HasSubstr("`nft list counter inet co_firewall dropped_invalid` exited 1"));
+  EXPECT_THAT(status.error, HasSubstr("No such file or directory"));
+  EXPECT_THAT(status.error, HasSubstr("the counter invalid_counter names"));
+}
+
+TEST(LinuxFwProbeTest, ACounterListingWithoutTotalsTakesTheMemberDown) {
+  FakeMember member;
+  member.NftHoldsTheLabCounters("nft_counter_stateless.txt");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_THAT(status.error, HasSubstr("`nft list counter inet co_firewall forwarded`"));
+  EXPECT_THAT(status.error, HasSubstr("'packets N bytes N'"));
+}
+
+TEST(LinuxFwProbeTest, CountersAreReadWhileConntrackdIsNotAnswering) {
+  FakeMember member;
+  member.NftHoldsTheLabCounters();
+  member.ConntrackdNotRunning();
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.sync.ok, false);
+  EXPECT_EQ(status.forwarded_packets, 14) << "the member still forwards; its counters count";
+  EXPECT_EQ(status.invalid_state_drops, 0);
+}
+
+// A pair the routers select has no keepalived: the role is what set_role recorded.
+TEST(LinuxFwProbeTest, WithARoleFileTheRoleIsWhatSetRoleLastWrote) {
+  FakeMember member;
+  member.settings.role_file = member.dir.Write("role", "BACKUP\n");
+  // A stale VRRP file must not decide: with role_file it is not read at all.
+  member.dir.Write("vrrp-state", "INSTANCE VI_1 MASTER 150\n");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.role, "standby");
+  EXPECT_EQ(status.accepting_new_connections, false);
+  ASSERT_EQ(member.calls->argv.size(), 1u);
+  EXPECT_THAT(member.calls->argv[0][2], Not(HasSubstr("@@cutover-begin vrrp_state")));
+
+  member.dir.Write("role", "MASTER\n");
+  status = member.Driver()->Probe(Deadline());
+  ASSERT_TRUE(status.up) << status.error;
+  EXPECT_EQ(status.role, "active");
+  EXPECT_EQ(status.accepting_new_connections, true);
+}
+
+TEST(LinuxFwProbeTest, AMissingRoleFileTakesTheMemberDownSayingWhoWritesIt) {
+  FakeMember member;
+  member.settings.role_file = member.dir.File("never-written-role");
+  MemberStatus status = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(status.up);
+  EXPECT_EQ(status.role, "unknown");
+  EXPECT_THAT(status.error, HasSubstr("never-written-role"));
+  EXPECT_THAT(status.error, HasSubstr("set_role writes this file (role_file)"));
+  EXPECT_THAT(status.error, Not(HasSubstr("keepalived")));
+}
+
+TEST(LinuxFwProbeTest, AnEmptyOrGarbledRoleFileTakesTheMemberDown) {
+  FakeMember member;
+  member.settings.role_file = member.dir.Write("role", "\n");
+  MemberStatus empty = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(empty.up);
+  EXPECT_THAT(empty.error, HasSubstr("the role file is empty"));
+
+  member.dir.Write("role", "PRIMARY\n");
+  MemberStatus garbled = member.Driver()->Probe(Deadline());
+  EXPECT_FALSE(garbled.up);
+  EXPECT_THAT(garbled.error, HasSubstr("PRIMARY"));
+}
+
+TEST(LinuxFwSettingsTest, CounterSettingsNameFamilyTableAndCounter) {
+  LinuxFwSettings s;
+  EXPECT_EQ(ValidateLinuxFwSettings(s), std::nullopt) << "no counters is valid";
+  for (std::string good : {"inet co_firewall forwarded", "ip6 filter fwd-v6.count",
+                           "netdev ingress _drops", "  inet  co_firewall  forwarded  "}) {
+    s.forwarded_counter = good;
+    EXPECT_EQ(ValidateLinuxFwSettings(s), std::nullopt) << "'" << good << "' was refused";
+  }
+  s.forwarded_counter.clear();
+  for (std::string bad : {"co_firewall forwarded", "inet co_firewall forwarded extra",
+                          "inet co_firewall", "inet co_firewall forwarded;reboot",
+                          "inet co_firewall $(reboot)", "inet co_firewall 'forwarded'",
+                          "inet6 co_firewall forwarded", "inet co_firewall 1forwarded"}) {
+    s.invalid_counter = bad;
+    auto problem = ValidateLinuxFwSettings(s);
+    ASSERT_NE(problem, std::nullopt) << "'" << bad << "' was accepted";
+    EXPECT_THAT(*problem, HasSubstr("invalid_counter '" + bad + "'"));
+    EXPECT_THAT(*problem, HasSubstr("FAMILY TABLE NAME, e.g. 'inet co_firewall invalid'"));
+    EXPECT_THROW(LinuxFwDriver(s, std::make_unique<LocalTransport>()), std::invalid_argument);
+  }
+}
+
+TEST(LinuxFwSettingsTest, ARoleFileIsForPairsWithoutASiteCommand) {
+  LinuxFwSettings s;
+  s.role_file = "/run/cutover/role";
+  EXPECT_EQ(ValidateLinuxFwSettings(s), std::nullopt);
+  s.cluster_command = "/usr/local/sbin/cluster-member";
+  auto problem = ValidateLinuxFwSettings(s);
+  ASSERT_NE(problem, std::nullopt);
+  EXPECT_THAT(*problem, HasSubstr("role_file and cluster_command are both set"));
+  EXPECT_THAT(*problem, HasSubstr("remove role_file"));
 }
 
 TEST(LinuxFwProbeTest, TransportFailureIsReportedAsIs) {
@@ -585,10 +754,76 @@ TEST_F(LinuxFwActionTest, LoadSharingActionsWithoutASiteCommandSayWhatToConfigur
   EXPECT_THAT(calls_->argv, IsEmpty()) << "nothing may reach the member";
 }
 
-TEST_F(LinuxFwActionTest, ActionsOutsideTheDescriptorAreRefused) {
+TEST_F(LinuxFwActionTest, SetRoleWritesTheKeepalivedWordBesideTheRoleFileThenRenames) {
+  settings_.role_file = "/run/cutover/role";
+  ActionResult result = Perform(Action::kSetRole, {{"role", "active"}});
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_THAT(OnlyCall(), ElementsAre("sh", "-c",
+                                      "tmp=\"$2.cutover-tmp.$$\" && printf '%s\\n' \"$1\" > "
+                                      "\"$tmp\" && mv -f -- \"$tmp\" \"$2\" || { rm -f -- "
+                                      "\"$tmp\"; exit 1; }",
+                                      "cutover-set-role", "MASTER", "/run/cutover/role"));
+  calls_->argv.clear();
+  EXPECT_TRUE(Perform(Action::kSetRole, {{"role", "standby"}}).ok);
+  EXPECT_EQ(OnlyCall()[4], "BACKUP");
+}
+
+// The plan moves the role through the routers, then records it here: the probe must
+// report the new role, and a second delivery of the same step must change nothing.
+TEST(LinuxFwSetRoleTest, TheProbeReportsTheRoleSetRoleRecordedEvenWhenDeliveredTwice) {
+  FakeMember member;
+  member.settings.role_file = member.dir.Write("role", "MASTER\n");
+  auto driver = member.Driver();
+  ASSERT_EQ(driver->Probe(Deadline()).role, "active");
+
+  for (int delivery = 1; delivery <= 2; ++delivery) {
+    ActionResult result = driver->Perform({Action::kSetRole, {{"role", "standby"}}});
+    ASSERT_TRUE(result.ok) << "delivery " << delivery << ": " << result.error;
+    EXPECT_EQ(testing::ReadFile(member.settings.role_file), "BACKUP\n");
+    MemberStatus status = driver->Probe(Deadline());
+    ASSERT_TRUE(status.up) << status.error;
+    EXPECT_EQ(status.role, "standby") << "delivery " << delivery;
+    EXPECT_EQ(status.accepting_new_connections, false);
+  }
+  ASSERT_TRUE(driver->Perform({Action::kSetRole, {{"role", "active"}}}).ok);
+  EXPECT_EQ(driver->Probe(Deadline()).role, "active");
+
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(member.dir.path()))
+    if (entry.path().filename().string().find("cutover-tmp") != std::string::npos)
+      left.push_back(entry.path().string());
+  EXPECT_THAT(left, IsEmpty()) << "set_role left its temporary file behind";
+}
+
+TEST(LinuxFwSetRoleTest, AFailedWriteFailsTheActionNamingTheFile) {
+  FakeMember member;
+  member.settings.role_file = member.dir.File("no-such-dir/role");
+  ActionResult result = member.Driver()->Perform({Action::kSetRole, {{"role", "active"}}});
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("set_role on fake fw1"));
+  EXPECT_THAT(result.error, HasSubstr("no-such-dir/role"));
+}
+
+TEST_F(LinuxFwActionTest, SetRoleWithoutARoleFileSaysWhatToConfigure) {
   ActionResult result = Perform(Action::kSetRole, {{"role", "active"}});
   EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("set_role: role_file is not set for this member"));
+  EXPECT_THAT(result.error, HasSubstr("move the role with set_priority"))
+      << "with keepalived the VRRP state file is keepalived's, never cutover's";
   EXPECT_THAT(calls_->argv, IsEmpty());
+}
+
+TEST_F(LinuxFwActionTest, SetRoleRefusesAnythingButActiveOrStandby) {
+  settings_.role_file = "/run/cutover/role";
+  for (std::string bad : {"master", "MASTER", "", "active; reboot", "fault", "stopped"}) {
+    ActionResult result = Perform(Action::kSetRole, {{"role", bad}});
+    EXPECT_FALSE(result.ok) << "role '" << bad << "' was accepted";
+    EXPECT_THAT(result.error, HasSubstr("set to active or standby, not '" + bad + "'"));
+  }
+  ActionResult missing = Perform(Action::kSetRole);
+  EXPECT_FALSE(missing.ok);
+  EXPECT_THAT(missing.error, HasSubstr("needs parameter 'role'"));
+  EXPECT_THAT(calls_->argv, IsEmpty()) << "a refused parameter must not reach the member";
 }
 
 // A rehearsal prints what a run sends: each test runs Perform over the recording transport,
@@ -627,6 +862,8 @@ class LinuxFwDescribeTest : public LinuxFwActionTest {
     switch (action) {
       case Action::kSetPriority:
         return {{"priority", "-100"}};
+      case Action::kSetRole:
+        return {{"role", "standby"}};
       case Action::kUpgrade:
         return {{"version", "1:2.2.8-1+deb12u1"}};
       case Action::kRun:
@@ -656,6 +893,14 @@ TEST_F(LinuxFwDescribeTest, DescribeOfEachActionOfALoadSharingMemberNamesTheSite
                           "\"$1\"' cutover-cluster-command start_drain"));
 }
 
+TEST_F(LinuxFwDescribeTest, DescribeOfEachActionOfABgpSelectedPairNamesTheRoleFile) {
+  settings_.role_file = "/run/cutover/role file";
+  ExpectEveryDeclaredActionDescribedAsPerformed();
+  std::vector<std::string> lines = Described({Action::kSetRole, {{"role", "active"}}});
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("cutover-set-role MASTER '/run/cutover/role file'"));
+}
+
 TEST_F(LinuxFwDescribeTest, DescribeOfADisconnectNamesEveryInterface) {
   settings_.interfaces = {"eth1", "eth2 ext"};
   std::vector<std::string> lines = Described({Action::kDisconnect, {}});
@@ -673,8 +918,10 @@ TEST_F(LinuxFwDescribeTest, DescribeOfARefusedActionSaysWhyNothingWouldBeSent) {
   settings_.upgrade_command.clear();
   EXPECT_THAT(Described({Action::kUpgrade, {{"version", "2.2.8"}}}),
               ElementsAre(HasSubstr("upgrade_command is empty")));
-  EXPECT_THAT(Described({Action::kSetRole, {{"role", "active"}}}),
-              ElementsAre("nothing would be sent: linux-fw does not perform 'set_role'"));
+  EXPECT_THAT(
+      Described({Action::kSetRole, {{"role", "active"}}}),
+      ElementsAre(::testing::AllOf(::testing::StartsWith("nothing would be sent: set_role: "),
+                                   HasSubstr("role_file is not set"))));
 }
 
 }  // namespace

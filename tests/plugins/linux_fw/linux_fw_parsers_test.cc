@@ -1,12 +1,14 @@
-// The parsers on output captured from conntrackd 1.4.7 / keepalived 2.2.7 (fixtures/
-// README.md says how each was captured) and on cut-short or foreign output, which must
-// give an error and never a figure. `cluster_command status` is cutover's own protocol
-// (plugins/linux_fw/README.md), so its cases are a table here rather than captures.
+// The parsers on output captured from conntrackd 1.4.7 / keepalived 2.2.7 / nftables
+// 1.0.6 (fixtures/README.md says how each was captured) and on cut-short or foreign
+// output, which must give an error and never a figure. `cluster_command status` is
+// cutover's own protocol (plugins/linux_fw/README.md), so its cases are a table here
+// rather than captures.
 #include "plugins/linux_fw/linux_fw_parsers.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/strings.h"
 #include "tests/support/temp_dir.h"
 
 namespace cutover {
@@ -277,6 +279,69 @@ TEST(ClusterStatusTest, TheSiteCommandsAnswerGivesRoleAndAccepting) {
       EXPECT_EQ(status.value().role, c.role) << c.what;
       EXPECT_EQ(status.value().accepting, c.accepting) << c.what;
     }
+  }
+}
+
+TEST(NftCounterTest, ReadsTheForwardedCountersTotals) {
+  auto counter = ParseNftCounter(Fixture("nft_counter_forwarded.txt"));
+  ASSERT_TRUE(counter.ok()) << counter.error();
+  EXPECT_EQ(counter.value().name, "forwarded");
+  EXPECT_EQ(counter.value().packets, 14u);
+  EXPECT_EQ(counter.value().bytes, 1988u);
+}
+
+TEST(NftCounterTest, ACommentInTheCounterIsSkipped) {
+  auto counter = ParseNftCounter(Fixture("nft_counter_with_comment.txt"));
+  ASSERT_TRUE(counter.ok()) << counter.error();
+  EXPECT_EQ(counter.value().name, "invalid");
+  EXPECT_EQ(counter.value().packets, 0u) << "a counter nothing hit yet is 0, not missing";
+  EXPECT_EQ(counter.value().bytes, 0u);
+}
+
+// A ruleset that lacks the counter the setting names: nft exits 1 and explains on stderr.
+// The driver reports the exit status; should the text ever reach the parser, it is no figure.
+TEST(NftCounterTest, NftsErrorForAMissingCounterIsNoFigure) {
+  auto counter = ParseNftCounter(Fixture("nft_counter_missing.txt"));
+  ASSERT_FALSE(counter.ok()) << "read as " << counter.value().packets << " packets";
+  EXPECT_THAT(counter.error(), HasSubstr("No such file or directory"));
+}
+
+// `nft -s` leaves the totals out; reading that as 0 packets would hide all traffic.
+TEST(NftCounterTest, AStatelessListingHasNoTotals) {
+  auto counter = ParseNftCounter(Fixture("nft_counter_stateless.txt"));
+  ASSERT_FALSE(counter.ok());
+  EXPECT_THAT(counter.error(), HasSubstr("'packets N bytes N'"));
+}
+
+TEST(NftCounterTest, AWholeRulesetIsNotOneCounter) {
+  auto counter = ParseNftCounter(Fixture("nft_ruleset_lab.txt"));
+  ASSERT_FALSE(counter.ok());
+  EXPECT_THAT(counter.error(), HasSubstr("second one"));
+  EXPECT_THAT(counter.error(), HasSubstr("counter invalid {"));
+}
+
+TEST(NftCounterTest, CutShortOrGarbledOutputIsAnErrorNotAZero) {
+  const std::string forwarded = Fixture("nft_counter_forwarded.txt");
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "a 'counter NAME {' block"},
+      {FirstLines(forwarded, 2), "a 'packets N bytes N' line"},
+      {FirstLines(forwarded, 3), "the closing braces"},
+      {"table inet co_firewall {\n\tcounter forwarded {\n\t\tpackets many bytes 3456\n\t}\n}\n",
+       "packets many bytes 3456"},
+      {"table inet co_firewall {\n\tcounter forwarded {\n\t\tpackets 12\n\t}\n}\n", "packets 12"},
+      {"table inet co_firewall {\n\tcounter forwarded {\n\t\tpackets -1 bytes 0\n\t}\n}\n",
+       "packets -1 bytes 0"},
+      {"table inet co_firewall {\n\tcounter forwarded {\n\t\tpackets 1 bytes 2\n"
+       "\t\tpackets 3 bytes 4\n\t}\n}\n",
+       "packets 3 bytes 4"},
+      {"sh: 1: nft: not found\n", "nft: not found"},
+      {"406\n", "406"},
+  };
+  for (const auto& [output, quoted] : cases) {
+    auto counter = ParseNftCounter(output);
+    ASSERT_FALSE(counter.ok()) << QuoteCommandOutput(output) << " was read as "
+                               << counter.value().packets << " packets";
+    EXPECT_THAT(counter.error(), HasSubstr(quoted)) << QuoteCommandOutput(output);
   }
 }
 
