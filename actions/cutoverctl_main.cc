@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -258,10 +259,18 @@ int Main(int argc, char** argv) {
         result = kRefused;
         continue;
       }
+      // A target whose cluster a parameter names has no cluster until a start gives it.
+      std::vector<std::string> shown;
+      for (const PlanTarget& t : p.plan.targets) {
+        std::string name = !t.cluster.empty() ? t.cluster
+                           : t.name.empty()   ? "named by a parameter"
+                                              : t.name + " (named by a parameter)";
+        if (std::find(shown.begin(), shown.end(), name) == shown.end()) shown.push_back(name);
+      }
       std::string clusters;
-      for (const std::string& c : p.plan.Clusters()) clusters += (clusters.empty() ? "" : ", ") + c;
+      for (const std::string& c : shown) clusters += (clusters.empty() ? "" : ", ") + c;
       std::printf("%s: OK, plan %s for cluster%s %s, %zu steps%s%s\n", file.c_str(),
-                  p.plan.name.c_str(), p.plan.Clusters().size() > 1 ? "s" : "", clusters.c_str(),
+                  p.plan.name.c_str(), p.plan.targets.size() > 1 ? "s" : "", clusters.c_str(),
                   p.plan.steps.size(),
                   p.plan.params.empty()
                       ? ""
