@@ -6,7 +6,7 @@
 # on exit, also on Ctrl-C. Two scenarios:
 #   --scenario bgp-pair (default): the active/standby upgrade of a BGP-selected pair,
 #     examples/plans/bgp-pair-upgrade.yml, steered by the routers' local preference or,
-#     with --steering as-path-prepend, by AS-path prepending;
+#     with --steering as-path-prepend, by AS-path prepending on the members' announcements;
 #   --scenario vrrp-pair: the same upgrade of a keepalived pair,
 #     examples/plans/vrrp-pair-upgrade.yml;
 #   --scenario osu: Check Point's Optimal Service Upgrade of a 4-member load-sharing
@@ -84,6 +84,7 @@ STOP_AT_PAUSE=0
 APPROVE=1
 PLAN_FILE_GIVEN=
 STEERING=local-preference
+STEERING_PARAMS=()
 # The traffic client's metrics reach the host over a veth of its own: the client
 # namespace has no management link, and the data path must carry only the service.
 METRICS_HOST_ADDR=172.31.251.1
@@ -151,9 +152,13 @@ parse_options() {
     osu) CLUSTER=lab-ls PLAN=optimal-service-upgrade MEMBER_COUNT=4 CLUSTER_FILE=cutover-loadshare.yml ;;
     *) die "--scenario $SCENARIO: give bgp-pair, vrrp-pair or osu" ;;
   esac
+  # The knob that moves the traffic: the routers' inbound local preference (the routers'
+  # own entries), or the members' announcements, AS-path prepended on the members.
   case $STEERING in
-    local-preference) ROUTERS_CLUSTER=lab-fw-bgp ;;
-    as-path-prepend) ROUTERS_CLUSTER=lab-fw-bgp-prepend ;;
+    local-preference) STEERING_PARAMS=(routers=lab-fw-bgp
+      primary_steering=rtr-c-fw1,rtr-s-fw1 secondary_steering=rtr-c-fw2,rtr-s-fw2) ;;
+    as-path-prepend) STEERING_PARAMS=(routers=lab-fw-bgp-announce
+      primary_steering=fw1-announce secondary_steering=fw2-announce) ;;
     *) die "--steering $STEERING: give local-preference or as-path-prepend" ;;
   esac
   [[ $DRAIN_THRESHOLD =~ ^[0-9]+$ ]] || die "--drain-threshold $DRAIN_THRESHOLD: give a whole number of connections"
@@ -322,9 +327,10 @@ plan_params() {
         old_version="$OLD_VERSION" new_version="$NEW_VERSION"
         soak_samples="$SOAK_SECONDS" soak_interval=1s soak_timeout="$((SOAK_SECONDS + 120))s"
         traffic_window=6s move_window=30s)
-      # The routers' entries for each member's announcements, steered as --steering says.
-      [[ $SCENARIO != bgp-pair ]] || PLAN_PARAMS+=(routers="$ROUTERS_CLUSTER"
-        primary_paths=rtr-c-fw1,rtr-s-fw1 secondary_paths=rtr-c-fw2,rtr-s-fw2)
+      # The routers' view of each member's announcements, and the knob --steering names.
+      [[ $SCENARIO != bgp-pair ]] || PLAN_PARAMS+=(
+        primary_paths=rtr-c-fw1,rtr-s-fw1 secondary_paths=rtr-c-fw2,rtr-s-fw2
+        "${STEERING_PARAMS[@]}")
       ;;
     osu)
       # The lab's OLD member (keeps the service) and first NEW member.

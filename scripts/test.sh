@@ -42,7 +42,7 @@ cmake --build "$sanitize" -j"$jobs"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 ctest --test-dir "$sanitize" -L unit -j"$jobs" --output-on-failure
 ctest --test-dir "$sanitize" -L integration --output-on-failure --timeout 300 \
-  -E '^(LabTest|UpgradeEndToEndTest|OptimalServiceUpgradeTest|SyncMattersTest)\.'
+  -E '^(LabTest|Pairs/WholeUpgradeTest|UpgradeEndToEndTest|OptimalServiceUpgradeTest|SyncMattersTest)\.'
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 # ThreadSanitizer cannot share a build with ASan. Only the tests of threaded code are

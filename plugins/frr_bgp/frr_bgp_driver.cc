@@ -56,10 +56,18 @@ std::optional<std::int64_t> ParseLocalPreference(const std::string& text) {
 }  // namespace
 
 std::optional<std::string> ValidateFrrBgpSettings(const FrrBgpSettings& s) {
+  if (s.side != "router" && s.side != "member")
+    return "side '" + s.side +
+           "' is unknown (use router: vtysh on the router, its inbound policy; or member: "
+           "vtysh on the member, its announcements)";
   if (!IsIpAddress(s.neighbor))
-    return "neighbor '" + s.neighbor +
-           "' is not an IP address; set it to the member's address as the router's BGP "
-           "neighbor, e.g. 10.0.1.2";
+    return "neighbor '" + s.neighbor + "' is not an IP address; set it to " +
+           (s.side == "router" ? "the member's address as the router's BGP neighbor, e.g. 10.0.1.2"
+                               : "a router's address as the member's BGP neighbor, e.g. 10.0.1.1");
+  if (s.side == "member" && s.method != "as_path_prepend")
+    return "side member steers the member's announcements, which carry no local preference "
+           "to an eBGP router: set method as_path_prepend (local preference belongs in the "
+           "router's inbound policy, side router)";
   if (!IsIpPrefix(s.prefix))
     return "prefix '" + s.prefix +
            "' is not an IP prefix; set it to the protected prefix the members announce, e.g. "
@@ -111,8 +119,13 @@ MemberStatus FrrBgpDriver::Probe(const ProbeContext& context) {
   const std::string afi = settings_.prefix.find(':') == std::string::npos ? "ipv4" : "ipv6";
   // Values reach the commands only as quoted environment variables.
   const std::string vtysh = "vtysh ${VTYSH_PATHSPACE:+-N \"$VTYSH_PATHSPACE\"}";
+  // The router's paths for the prefix, or what the member sends the router for it.
+  const bool member_side = settings_.side == "member";
+  const std::string show_prefix =
+      member_side ? "show bgp " + afi + " unicast neighbors $NEIGHBOR advertised-routes json"
+                  : "show bgp " + afi + " unicast $PREFIX json";
   std::vector<ProbeSection> sections = {
-      {kPrefix, vtysh + " -c \"show bgp " + afi + " unicast $PREFIX json\""},
+      {kPrefix, vtysh + " -c \"" + show_prefix + "\""},
       {kNeighbor, vtysh + " -c \"show bgp neighbors $NEIGHBOR json\""},
       {kRunningConfig, vtysh + " -c 'show running-config'"},
       {kVersion, settings_.version_command.empty() ? vtysh + " -c 'show version'"
@@ -121,7 +134,10 @@ MemberStatus FrrBgpDriver::Probe(const ProbeContext& context) {
   std::string v = ShellJoin(Vtysh());
   std::map<std::string, std::string> commands = {
       {kPrefix,
-       v + " -c " + ShellQuote("show bgp " + afi + " unicast " + settings_.prefix + " json")},
+       v + " -c " +
+           ShellQuote(member_side ? "show bgp " + afi + " unicast neighbors " + settings_.neighbor +
+                                        " advertised-routes json"
+                                  : "show bgp " + afi + " unicast " + settings_.prefix + " json")},
       {kNeighbor, v + " -c " + ShellQuote("show bgp neighbors " + settings_.neighbor + " json")},
       {kRunningConfig, v + " -c 'show running-config'"},
       {kVersion,
@@ -154,8 +170,6 @@ MemberStatus FrrBgpDriver::Probe(const ProbeContext& context) {
 
   auto state = ParseBgpNeighborState(out.at(kNeighbor).output, settings_.neighbor);
   if (!state.ok()) return MemberStatus::Down(unparseable(kNeighbor, state.error()));
-  auto paths = ParseBgpPrefixPaths(out.at(kPrefix).output);
-  if (!paths.ok()) return MemberStatus::Down(unparseable(kPrefix, paths.error()));
   auto policy =
       MemberPolicyConfig(out.at(kRunningConfig).output, {settings_.route_map}, settings_.neighbor);
   if (!policy.ok()) return MemberStatus::Down(unparseable(kRunningConfig, policy.error()));
@@ -171,12 +185,22 @@ MemberStatus FrrBgpDriver::Probe(const ProbeContext& context) {
     if (status.version.empty())
       return MemberStatus::Down(unparseable(kVersion, "printed no version"));
   }
-  BgpRoleDecision decision =
-      DecideBgpRole(paths.value(), state.value(), settings_.neighbor, settings_.prefix);
+  BgpRoleDecision decision;
+  if (member_side) {
+    auto announced = ParseAdvertisedPath(out.at(kPrefix).output, settings_.prefix);
+    if (!announced.ok()) return MemberStatus::Down(unparseable(kPrefix, announced.error()));
+    decision = DecideAnnouncedRole(announced.value(), state.value(), settings_.neighbor,
+                                   settings_.prefix, settings_.prepend_as, settings_.prepend_count);
+  } else {
+    auto paths = ParseBgpPrefixPaths(out.at(kPrefix).output);
+    if (!paths.ok()) return MemberStatus::Down(unparseable(kPrefix, paths.error()));
+    decision = DecideBgpRole(paths.value(), state.value(), settings_.neighbor, settings_.prefix);
+  }
   status.up = decision.up;
   status.role = decision.role;
   if (!decision.up) status.error = decision.why;
-  // The router sends new flows for the prefix only along the best path.
+  // The router sends new flows for the prefix only along the best path (member side: the
+  // unprepended announcement is the one the routers prefer).
   status.accepting_new_connections = decision.role == "active";
   status.config_digest = Fnv1aHex(policy.value());
   return status;
@@ -234,9 +258,11 @@ CommandPlan FrrBgpDriver::PlanConfigure(const std::string& what,
       std::to_string(settings_.route_map_sequence));
   for (const auto& line : set_lines) add(line);
   add("end");
+  // The router re-reads what it received; the member sends its announcements again.
   if (clear)
-    add(settings_.clear_scope == "all" ? "clear bgp * soft"
-                                       : "clear bgp " + settings_.neighbor + " soft");
+    add((settings_.clear_scope == "all" ? "clear bgp * soft"
+                                        : "clear bgp " + settings_.neighbor + " soft") +
+        std::string(settings_.side == "member" ? " out" : ""));
   return {{{what, std::move(argv), settings_.command_timeout}}, {}};
 }
 
@@ -264,6 +290,11 @@ CommandPlan FrrBgpDriver::PlanSetRole(const ActionRequest& request) const {
 }
 
 CommandPlan FrrBgpDriver::PlanSetPriority(const ActionRequest& request) const {
+  if (settings_.side == "member")
+    return CommandPlan::Refused(
+        "set_priority writes a local preference, which only the router's inbound policy sets; "
+        "this entry is on the member's side (steer it with set_role, or give the router's "
+        "entry)");
   auto it = request.params.find("priority");
   if (it == request.params.end())
     return CommandPlan::Refused(

@@ -1,7 +1,9 @@
-// The frr-bgp driver: one member of a BGP-selected active/standby firewall pair, seen
-// from a router running FRR that peers with both members. The driver runs vtysh on that
-// router (the member's address is the router's management address) and identifies the
-// member by its BGP neighbor address. See plugins/frr_bgp/README.md.
+// The frr-bgp driver: one member of a BGP-selected active/standby firewall pair, steered
+// through an FRR route-map. On the router's side (side: router) it runs vtysh on a router
+// that peers with both members, identifies the member by its address as the router's BGP
+// neighbor and steers with the router's inbound policy. On the member's side (side:
+// member) it runs vtysh on the member itself and steers its announcements to every
+// router at once by AS-path prepending. See plugins/frr_bgp/README.md.
 #pragma once
 
 #include <cstdint>
@@ -16,10 +18,12 @@ namespace cutover {
 
 // The member's settings after validation (defaults match the descriptor's table).
 struct FrrBgpSettings {
-  std::string neighbor;         // the member's address as the router's BGP neighbor
-  std::string prefix;           // the protected prefix both members announce
+  std::string side = "router";  // "router": the router's inbound policy; "member": its own
+  std::string neighbor;         // router side: the member's address as the router's neighbor;
+                                // member side: a router's address as the member's neighbor
+  std::string prefix;           // the protected prefix (as the neighbor receives it)
   std::string vtysh_pathspace;  // vtysh -N <pathspace>; empty: the default instance
-  std::string route_map;        // inbound route-map on the router for this neighbor
+  std::string route_map;        // router side: inbound for the neighbor; member side: outbound
   std::int64_t route_map_sequence = 10;
   std::string method = "local_preference";  // or "as_path_prepend"
   std::int64_t active_local_preference = 200;
@@ -27,6 +31,7 @@ struct FrrBgpSettings {
   std::int64_t prepend_as = 0;  // the AS number prepended (as_path_prepend)
   std::int64_t prepend_count = 3;
   std::string clear_scope = "neighbor";  // "neighbor": clear bgp <neighbor> soft; "all": *
+                                         // (member side: soft out)
   std::string version_command;           // shell on the router; empty: FRR's show version
   Duration command_timeout{std::chrono::seconds(30)};
 };

@@ -13,20 +13,26 @@ DriverDescriptor FrrBgpDriverDescriptor() {
   DriverDescriptor d;
   d.name = "frr-bgp";
   d.description =
-      "Member of a BGP-selected active/standby pair, steered through route-maps on an FRR "
-      "router that peers with both members; vtysh over SSH on the router (the member's "
-      "address), one round trip per probe (see plugins/frr_bgp/README.md).";
+      "Member of a BGP-selected active/standby pair, steered through route-maps: the "
+      "inbound policy of an FRR router that peers with both members, or the member's own "
+      "announcements; vtysh over SSH, one round trip per probe (see "
+      "plugins/frr_bgp/README.md).";
   d.actions = {Action::kSetRole, Action::kSetPriority, Action::kRun};
   d.roles = {"active", "standby", "down"};
   d.config = {
+      {"side", ValueType::kString, defaults.side, false, false,
+       "where vtysh runs: router (the router's inbound policy for this member) or member (the "
+       "member's own FRR, steering its announcements to every router)"},
       {"neighbor", ValueType::kString, "", true, false,
-       "the member's address as the router's BGP neighbor; identifies the member's paths"},
+       "router side: the member's address as the router's BGP neighbor; member side: a "
+       "router's address as the member's neighbor (its session and announcement are probed)"},
       {"prefix", ValueType::kString, "", true, false,
-       "the protected prefix both members announce, e.g. 10.0.100.0/24"},
+       "the protected prefix, as the neighbor receives it, e.g. 10.0.100.0/24"},
       {"vtysh_pathspace", ValueType::kString, "", false, false,
        "FRR pathspace of the router's instance (vtysh -N NAME); empty: the default instance"},
       {"route_map", ValueType::kString, "", false, false,
-       "the router's inbound route-map for this neighbor; empty: cutover-<member>-in"},
+       "router side: the inbound route-map for the neighbor (empty: cutover-<member>-in); "
+       "member side: the outbound route-map of its announcements (empty: cutover-announce)"},
       {"route_map_sequence", ValueType::kInteger, std::to_string(defaults.route_map_sequence),
        false, false, "sequence number of the route-map entry role moves rewrite"},
       {"method", ValueType::kString, defaults.method, false, false,
@@ -42,7 +48,8 @@ DriverDescriptor FrrBgpDriverDescriptor() {
       {"prepend_count", ValueType::kInteger, std::to_string(defaults.prepend_count), false, false,
        "how many times set_role standby prepends prepend_as"},
       {"clear_scope", ValueType::kString, defaults.clear_scope, false, false,
-       "after a policy change: neighbor (clear bgp <neighbor> soft) or all (clear bgp * soft)"},
+       "after a policy change: neighbor (clear bgp <neighbor> soft) or all (clear bgp * soft); "
+       "on the member's side `soft out`"},
       {"version_command", ValueType::kString, "", false, false,
        "shell command on the router whose first output line is the version; empty: the "
        "router's FRR version from `show version`"},
@@ -55,11 +62,14 @@ DriverDescriptor FrrBgpDriverDescriptor() {
   d.create = [](const MemberConfig& member, DriverContext&) -> std::unique_ptr<Driver> {
     const Settings& s = member.settings;
     FrrBgpSettings settings;
+    settings.side = s.String("side");
     settings.neighbor = s.String("neighbor");
     settings.prefix = s.String("prefix");
     settings.vtysh_pathspace = s.String("vtysh_pathspace");
     settings.route_map = s.String("route_map");
-    if (settings.route_map.empty()) settings.route_map = "cutover-" + member.name + "-in";
+    if (settings.route_map.empty())
+      settings.route_map =
+          settings.side == "member" ? "cutover-announce" : "cutover-" + member.name + "-in";
     settings.route_map_sequence = s.Integer("route_map_sequence");
     settings.method = s.String("method");
     settings.active_local_preference = s.Integer("active_local_preference");

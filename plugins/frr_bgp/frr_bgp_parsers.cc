@@ -174,6 +174,53 @@ BgpRoleDecision DecideBgpRole(const std::vector<BgpPath>& paths, const std::stri
   return {true, "standby", "valid non-best path for " + prefix + " via " + neighbor};
 }
 
+ParseResult<std::optional<std::string>> ParseAdvertisedPath(std::string_view json,
+                                                            const std::string& prefix) {
+  using Result = ParseResult<std::optional<std::string>>;
+  const std::string what = "show bgp ipv4 unicast neighbors <router> advertised-routes json";
+  auto parsed = ParseObject(json, what);
+  if (!parsed.ok()) return Result::Error(parsed.error());
+  const rapidjson::Document& doc = parsed.value();
+  auto warning = doc.FindMember("warning");
+  if (warning != doc.MemberEnd() && warning->value.IsString())
+    return Result::Error(what + " says '" + std::string(warning->value.GetString()) +
+                         "' (is neighbor the router's address as this member's BGP neighbor?)");
+  auto routes = doc.FindMember("advertisedRoutes");
+  if (routes == doc.MemberEnd() || !routes->value.IsObject())
+    return Result::Error(what + " has no \"advertisedRoutes\" object; it printed " + Excerpt(json));
+  auto route = routes->value.FindMember(prefix.c_str());
+  if (route == routes->value.MemberEnd()) return std::optional<std::string>();
+  if (!route->value.IsObject() || !route->value.HasMember("path") ||
+      !route->value["path"].IsString())
+    return Result::Error(what + ": the route for " + prefix + " has no \"path\" string");
+  return std::optional<std::string>(route->value["path"].GetString());
+}
+
+BgpRoleDecision DecideAnnouncedRole(const std::optional<std::string>& advertised_path,
+                                    const std::string& session_state, const std::string& neighbor,
+                                    const std::string& prefix, std::int64_t prepend_as,
+                                    std::int64_t prepend_count) {
+  if (session_state != "Established")
+    return {false, "down",
+            "BGP session with " + neighbor + " is " + session_state + ", not Established"};
+  if (!advertised_path)
+    return {false, "down",
+            "the member announces nothing for " + prefix + " to " + neighbor +
+                " (is the prefix in its table? does the outbound route-map permit it?)"};
+  if (advertised_path->empty())
+    return {true, "active", "announces " + prefix + " to " + neighbor + " without prepending"};
+  std::string standby_path;
+  for (std::int64_t i = 0; i < prepend_count; ++i)
+    standby_path += (i ? " " : "") + std::to_string(prepend_as);
+  if (*advertised_path == standby_path)
+    return {true, "standby",
+            "announces " + prefix + " to " + neighbor + " prepended (" + standby_path + ")"};
+  return {false, "down",
+          "announces " + prefix + " to " + neighbor + " with AS path '" + *advertised_path +
+              "', neither unprepended nor the standby's '" + standby_path +
+              "': another policy decides this path, so its role is unclear"};
+}
+
 std::string FirstVtyshError(std::string_view output) {
   for (std::string_view line : SplitLines(output)) {
     std::string_view trimmed = Trim(line);

@@ -55,6 +55,22 @@ struct BgpRoleDecision {
 BgpRoleDecision DecideBgpRole(const std::vector<BgpPath>& paths, const std::string& session_state,
                               const std::string& neighbor, const std::string& prefix);
 
+// On a member's own FRR: `show bgp ipv4 unicast neighbors <router> advertised-routes json`.
+// The AS path the member sends for `prefix` after its outbound policy ("" for its own
+// network unprepended), or nullopt when it announces nothing for the prefix. A neighbor
+// FRR does not know ({"warning":"No such neighbor ..."}) is an error saying so.
+ParseResult<std::optional<std::string>> ParseAdvertisedPath(std::string_view json,
+                                                            const std::string& prefix);
+
+// The role a member's announcement gives it: active when it sends `prefix` to the
+// router without prepending, standby when it prepends exactly prepend_as x prepend_count
+// (what set_role standby writes), down when the session is not Established, nothing is
+// announced, or the path is anything else (someone else's policy: the role is unclear).
+BgpRoleDecision DecideAnnouncedRole(const std::optional<std::string>& advertised_path,
+                                    const std::string& session_state, const std::string& neighbor,
+                                    const std::string& prefix, std::int64_t prepend_as,
+                                    std::int64_t prepend_count);
+
 // vtysh exits 0 even when a command in a -c list is refused; it prints a line starting
 // with '%' instead ("% [BGP] Argument form is unsupported or malformed."). The first
 // such line, or empty.

@@ -38,6 +38,7 @@ const std::map<std::string, std::vector<std::string>> kLabParams = {
     {"bgp-pair-upgrade.yml",
      {"firewalls=lab-fw", "routers=lab-fw-bgp", "primary=fw1", "secondary=fw2",
       "primary_paths=rtr-c-fw1,rtr-s-fw1", "secondary_paths=rtr-c-fw2,rtr-s-fw2",
+      "primary_steering=rtr-c-fw1,rtr-s-fw1", "secondary_steering=rtr-c-fw2,rtr-s-fw2",
       "old_version=1.0.0", "new_version=2.0.0", "soak_samples=20", "soak_interval=1s",
       "soak_timeout=140s", "traffic_window=6s", "move_window=30s"}},
     {"vrrp-pair-upgrade.yml",
@@ -99,6 +100,40 @@ TEST(ShippedPlans, EachPassesCutoverctlCheckAsShippedAndWithTheLabsParameters) {
         << refused.err;
   }
   EXPECT_EQ(plans, 3) << "the plans this test knows; add the new one's lab parameters";
+}
+
+// The BGP pair steered by the other knob of the runbook: the members' own announcements,
+// AS-path prepended (lab/run-upgrade.sh --steering as-path-prepend). The steering entries
+// must be the announcements of the cluster given as routers.
+TEST(ShippedPlans, TheBgpPairPlanTakesTheMembersAnnouncementsAsItsSteering) {
+  const fs::path source(CUTOVER_SOURCE_DIR);
+  const std::string config = (source / "examples/lab/cutover.yml").string();
+  const fs::path plan = source / "examples/plans/bgp-pair-upgrade.yml";
+  std::vector<std::string> params;
+  for (const std::string& p : kLabParams.at("bgp-pair-upgrade.yml"))
+    if (p.rfind("routers=", 0) != 0 && p.find("_steering=") == std::string::npos)
+      params.push_back(p);
+  params.insert(params.end(), {"routers=lab-fw-bgp-announce", "primary_steering=fw1-announce",
+                               "secondary_steering=fw2-announce"});
+  ProcessResult announcements = Check(config, plan, params);
+  EXPECT_EQ(announcements.exit_status, 0) << announcements.out << announcements.err;
+
+  params.back() = "secondary_steering=fw2";
+  ProcessResult refused = Check(config, plan, params);
+  EXPECT_EQ(refused.exit_status, 1) << refused.out;
+  EXPECT_NE(refused.err.find("\"fw2\", which is not a member of cluster \"lab-fw-bgp-announce\""),
+            std::string::npos)
+      << refused.err;
+}
+
+// The control experiment's plan (tests/e2e/plans/) takes the shipped plan's parameters,
+// as run-upgrade.sh passes them; a slip in it fails here, not minutes into the lab test.
+TEST(ShippedPlans, TheForcedMovePlanOfTheE2eTestsLoadsWithTheSameParameters) {
+  const fs::path source(CUTOVER_SOURCE_DIR);
+  ProcessResult filled = Check((source / "examples/lab/cutover.yml").string(),
+                               source / "tests/e2e/plans/forced-move-without-sync.yml",
+                               kLabParams.at("bgp-pair-upgrade.yml"));
+  EXPECT_EQ(filled.exit_status, 0) << filled.out << filled.err;
 }
 
 }  // namespace

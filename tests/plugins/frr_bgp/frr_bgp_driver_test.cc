@@ -216,6 +216,65 @@ TEST(FrrBgpActionTest, ALineVtyshRefusesFailsTheActionThoughVtyshExitedZero) {
               HasSubstr("failed to connect"));
 }
 
+// The member's own FRR: its announcements to every router, prepended as a standby.
+FrrBgpSettings M1AnnouncementSettings() {
+  FrrBgpSettings s;
+  s.side = "member";
+  s.neighbor = "10.251.1.1";
+  s.prefix = "10.251.100.0/24";
+  s.vtysh_pathspace = "frrt-m1";
+  s.route_map = "cutover-announce";
+  s.method = "as_path_prepend";
+  s.prepend_as = 64601;
+  s.clear_scope = "all";
+  return s;
+}
+
+TEST(FrrBgpMemberSideTest, SetRolePrependsTheAnnouncementsAndSendsThemAgain) {
+  Harness h(M1AnnouncementSettings());
+  ASSERT_TRUE(h.Do(Action::kSetRole, {{"role", "standby"}}).ok);
+  ASSERT_TRUE(h.Do(Action::kSetRole, {{"role", "active"}}).ok);
+  EXPECT_THAT(h.router->calls[0], ElementsAre("vtysh", "-N", "frrt-m1", "-c", "configure terminal",
+                                              "-c", "route-map cutover-announce permit 10", "-c",
+                                              "set as-path prepend 64601 64601 64601", "-c", "end",
+                                              "-c", "clear bgp * soft out"));
+  EXPECT_EQ(h.router->calls[1][8], "no set as-path prepend");
+  // Local preference is the router's; nothing is sent.
+  EXPECT_THAT(h.Do(Action::kSetPriority, {{"priority", "200"}}).error,
+              HasSubstr("only the router's inbound policy"));
+  EXPECT_EQ(h.router->calls.size(), 2u);
+}
+
+TEST(FrrBgpMemberSideTest, TheProbeReadsWhatTheMemberAnnounces) {
+  Harness h(M1AnnouncementSettings());
+  h.router->next.out = ProbeOutput({{"prefix", Fixture("advertised_m1_prepended.json")},
+                                    {"neighbor", Fixture("neighbor_router_from_m1.json")},
+                                    {"running_config", Fixture("running_config_member_m1.txt")},
+                                    {"version", Fixture("show_version.txt")}});
+  MemberStatus standby = h.Probe();
+  EXPECT_TRUE(standby.up) << standby.error;
+  EXPECT_EQ(standby.role, "standby");
+  EXPECT_EQ(standby.accepting_new_connections, false);
+  EXPECT_THAT(h.router->calls[0][2],
+              HasSubstr("show bgp ipv4 unicast neighbors $NEIGHBOR advertised-routes json"));
+  h.router->next.out = ProbeOutput({{"prefix", Fixture("advertised_m1_unprepended.json")},
+                                    {"neighbor", Fixture("neighbor_router_from_m1.json")},
+                                    {"running_config", Fixture("running_config_member_m1.txt")},
+                                    {"version", Fixture("show_version.txt")}});
+  MemberStatus active = h.Probe();
+  EXPECT_EQ(active.role, "active");
+  EXPECT_EQ(active.config_digest, standby.config_digest);
+}
+
+TEST(FrrBgpMemberSideTest, LocalPreferenceOnTheMembersSideIsRefused) {
+  FrrBgpSettings s = M1AnnouncementSettings();
+  s.method = "local_preference";
+  EXPECT_THAT(ValidateFrrBgpSettings(s).value_or(""), HasSubstr("set method as_path_prepend"));
+  s = M1AnnouncementSettings();
+  s.side = "announcer";
+  EXPECT_THAT(ValidateFrrBgpSettings(s).value_or(""), HasSubstr("side 'announcer' is unknown"));
+}
+
 TEST(FrrBgpSettingsTest, ValuesThatWouldReachVtyshAreCheckedStrictly) {
   auto invalid = [](auto edit) {
     FrrBgpSettings s = M1Settings();

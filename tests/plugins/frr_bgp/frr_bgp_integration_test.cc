@@ -105,5 +105,44 @@ TEST_F(FrrPairTest, AMemberWhoseBgpSessionIsGoneIsDown) {
   EXPECT_THAT(last1_.error, ::testing::HasSubstr("not Established"));
 }
 
+// The other knob: each member prepends its own announcements (side member, vtysh on the
+// member); the router's local preferences are equal, so the AS-path length decides.
+TEST_F(FrrPairTest, PrependingOnTheMembersAnnouncementsMovesTheBestPath) {
+  ASSERT_TRUE(testing::WaitUntil([&] { return RolesAre("active", "standby"); }, 20s)) << Seen();
+  ASSERT_TRUE(m1_->Perform({Action::kSetPriority, {{"priority", "100"}}}).ok);
+  auto announcements = [](const std::string& member, const std::string& router_address) {
+    FrrBgpSettings s;
+    s.side = "member";
+    s.neighbor = router_address;
+    s.prefix = "10.251.100.0/24";
+    s.vtysh_pathspace = std::string(kLabPrefix) + member;
+    s.route_map = "cutover-announce";
+    s.method = "as_path_prepend";
+    s.prepend_as = 64601;
+    s.clear_scope = "all";
+    return std::make_unique<FrrBgpDriver>(
+        s, std::make_unique<LocalTransport>(
+               std::vector<std::string>{"ip", "netns", "exec", std::string(kLabPrefix) + member}));
+  };
+  auto a1 = announcements("m1", "10.251.1.1");
+  auto a2 = announcements("m2", "10.251.2.1");
+  ASSERT_TRUE(a2->Perform({Action::kSetRole, {{"role", "standby"}}}).ok);
+  ASSERT_TRUE(a1->Perform({Action::kSetRole, {{"role", "active"}}}).ok);
+  ASSERT_TRUE(testing::WaitUntil([&] { return Probe(*a2).role == "standby"; }, 5s))
+      << Probe(*a2).error;
+  EXPECT_EQ(Probe(*a1).role, "active") << Probe(*a1).error;
+  ASSERT_TRUE(testing::WaitUntil([&] { return RolesAre("active", "standby"); }, 5s)) << Seen();
+
+  // The move: m2 announces plainly, m1 prepends; the router follows the announcements.
+  ASSERT_TRUE(a2->Perform({Action::kSetRole, {{"role", "active"}}}).ok);
+  ASSERT_TRUE(a1->Perform({Action::kSetRole, {{"role", "standby"}}}).ok);
+  ASSERT_TRUE(testing::WaitUntil([&] { return RolesAre("standby", "active"); }, 5s))
+      << "m1's prepended announcement should lose to m2's: " << Seen();
+  MemberStatus m1 = Probe(*a1);
+  EXPECT_TRUE(m1.up) << m1.error;
+  EXPECT_EQ(m1.role, "standby");
+  EXPECT_EQ(Probe(*a2).role, "active");
+}
+
 }  // namespace
 }  // namespace cutover

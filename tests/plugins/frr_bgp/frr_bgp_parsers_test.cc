@@ -124,6 +124,57 @@ TEST(BgpRoleTest, AMemberWhoseSessionDroppedIsDown) {
   EXPECT_EQ(DecideBgpRole(paths.value(), "Established", kM2, kPrefix).role, "active");
 }
 
+// On the member's side: what it sends the router decides its role.
+TEST(AnnouncedRoleTest, AnUnprependedAnnouncementIsActiveThePrependedOneStandby) {
+  auto plain = ParseAdvertisedPath(Fixture("advertised_m1_unprepended.json"), kPrefix);
+  ASSERT_TRUE(plain.ok()) << plain.error();
+  ASSERT_TRUE(plain.value().has_value());
+  EXPECT_EQ(*plain.value(), "");
+  EXPECT_EQ(DecideAnnouncedRole(plain.value(), "Established", "10.251.1.1", kPrefix, 64601, 3).role,
+            "active");
+  auto prepended = ParseAdvertisedPath(Fixture("advertised_m1_prepended.json"), kPrefix);
+  ASSERT_TRUE(prepended.ok()) << prepended.error();
+  EXPECT_EQ(prepended.value().value_or("?"), "64601 64601 64601");
+  BgpRoleDecision standby =
+      DecideAnnouncedRole(prepended.value(), "Established", "10.251.1.1", kPrefix, 64601, 3);
+  EXPECT_TRUE(standby.up);
+  EXPECT_EQ(standby.role, "standby");
+}
+
+TEST(AnnouncedRoleTest, APathThisDriverDidNotWriteIsNotARole) {
+  auto prepended = ParseAdvertisedPath(Fixture("advertised_m1_prepended.json"), kPrefix);
+  ASSERT_TRUE(prepended.ok()) << prepended.error();
+  // Prepended twice, or by another AS: someone else's policy decides, so the role is unclear.
+  for (auto [as, count] : {std::pair<std::int64_t, std::int64_t>{64601, 2}, {64999, 3}}) {
+    BgpRoleDecision unclear =
+        DecideAnnouncedRole(prepended.value(), "Established", "10.251.1.1", kPrefix, as, count);
+    EXPECT_FALSE(unclear.up);
+    EXPECT_EQ(unclear.role, "down");
+    EXPECT_THAT(unclear.why, HasSubstr("role is unclear"));
+  }
+}
+
+TEST(AnnouncedRoleTest, NothingAnnouncedOrNoSessionIsDown) {
+  auto nothing = ParseAdvertisedPath(Fixture("advertised_m1_nothing.json"), kPrefix);
+  ASSERT_TRUE(nothing.ok()) << nothing.error();
+  EXPECT_FALSE(nothing.value().has_value());
+  BgpRoleDecision silent =
+      DecideAnnouncedRole(nothing.value(), "Established", "10.251.1.1", kPrefix, 64601, 3);
+  EXPECT_EQ(silent.role, "down");
+  EXPECT_THAT(silent.why, HasSubstr("announces nothing for 10.251.100.0/24"));
+  EXPECT_EQ(DecideAnnouncedRole(std::string(), "Idle", "10.251.1.1", kPrefix, 64601, 3).role,
+            "down");
+}
+
+TEST(AnnouncedRoleTest, AnUnknownNeighborOrGarbageIsAnError) {
+  auto unknown = ParseAdvertisedPath(Fixture("advertised_unknown_neighbor.json"), kPrefix);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(unknown.error(), HasSubstr("No such neighbor"));
+  EXPECT_FALSE(
+      ParseAdvertisedPath("{\"advertisedRoutes\":{\"10.251.100.0/24\":{}}}", kPrefix).ok());
+  EXPECT_FALSE(ParseAdvertisedPath("Exiting: failed to connect to any daemons.", kPrefix).ok());
+}
+
 TEST(FrrVersionTest, ReadsTheVersionFromTheFirstLine) {
   auto version = ParseFrrVersion(Fixture("show_version.txt"));
   ASSERT_TRUE(version.ok()) << version.error();

@@ -9,7 +9,8 @@
 # Router <PREFIX>r (AS 64600): 10.251.1.1 to member <PREFIX>m1 (10.251.1.2, AS 64601) and
 # 10.251.2.1 to member <PREFIX>m2 (10.251.2.2, AS 64601). Both members announce
 # 10.251.100.0/24. The router's inbound route-maps cutover-m1-in (local-preference 200)
-# and cutover-m2-in (100) make m1 active.
+# and cutover-m2-in (100) make m1 active. Each member sends its announcement through its
+# outbound route-map cutover-announce (empty at start: no prepending).
 set -u
 P=${2:-frrt-}
 R=${P}r
@@ -57,7 +58,10 @@ router bgp 64601
  neighbor ${3} timers connect 1
  address-family ipv4 unicast
   network 10.251.100.0/24
+  neighbor ${3} route-map cutover-announce out
  exit-address-family
+exit
+route-map cutover-announce permit 10
 exit
 CONF
 }
