@@ -7,6 +7,7 @@
 #   --scenario bgp-pair (default): the active/standby upgrade of a BGP-selected pair,
 #     examples/plans/bgp-pair-upgrade.yml, steered by the routers' local preference or,
 #     with --steering as-path-prepend, by AS-path prepending on the members' announcements;
+#     --primary-move interfaces takes fw1 out by forcing its traffic interfaces down;
 #   --scenario vrrp-pair: the same upgrade of a keepalived pair,
 #     examples/plans/vrrp-pair-upgrade.yml;
 #   --scenario osu: Check Point's Optimal Service Upgrade of a 4-member load-sharing
@@ -16,7 +17,8 @@
 #   lab/run-upgrade.sh [--scenario bgp-pair|vrrp-pair|osu] [--build-dir DIR] [--work-dir DIR]
 #                      [--sessions N] [--rate N] [--timeout DURATION] [--keep]
 #                      [--soak DURATION] [--no-approve] (pairs)
-#                      [--steering local-preference|as-path-prepend] (bgp-pair)
+#                      [--steering local-preference|as-path-prepend]
+#                      [--primary-move policy|interfaces] (bgp-pair)
 #                      [--lifetime MIX] [--drain-threshold N] [--drain-deadline DURATION]
 #                      [--drain-policy wait|proceed|rollback] (osu)
 #                      [--exec-before-run CMD] [--exec-during-soak CMD]
@@ -85,6 +87,7 @@ APPROVE=1
 PLAN_FILE_GIVEN=
 STEERING=local-preference
 STEERING_PARAMS=()
+PRIMARY_MOVE=
 # The traffic client's metrics reach the host over a veth of its own: the client
 # namespace has no management link, and the data path must carry only the service.
 METRICS_HOST_ADDR=172.31.251.1
@@ -136,6 +139,7 @@ parse_options() {
       --no-approve) APPROVE=0 ;;
       --plan) PLAN_FILE_GIVEN=${2:?--plan needs a plan file} && shift ;;
       --steering) STEERING=${2:?--steering needs local-preference or as-path-prepend} && shift ;;
+      --primary-move) PRIMARY_MOVE=${2:?--primary-move needs policy or interfaces} && shift ;;
       --scenario) SCENARIO=${2:?--scenario needs bgp-pair, vrrp-pair or osu} && shift ;;
       --lifetime) LIFETIME=${2:?--lifetime needs a lifetime, e.g. exp:10s} && shift ;;
       --drain-threshold) DRAIN_THRESHOLD=${2:?--drain-threshold needs a number} && shift ;;
@@ -331,6 +335,8 @@ plan_params() {
       [[ $SCENARIO != bgp-pair ]] || PLAN_PARAMS+=(
         primary_paths=rtr-c-fw1,rtr-s-fw1 secondary_paths=rtr-c-fw2,rtr-s-fw2
         "${STEERING_PARAMS[@]}")
+      # How the traffic leaves fw1 (the plan's default, policy, unless given).
+      [[ -z $PRIMARY_MOVE ]] || PLAN_PARAMS+=(primary_move="$PRIMARY_MOVE")
       ;;
     osu)
       # The lab's OLD member (keeps the service) and first NEW member.

@@ -149,13 +149,14 @@ class PlanLoader {
     for (const auto& node : steps.value) {
       ++index;
       StepSpec step;
-      bool ok = LoadStep(node, index, &step);
+      bool included = true;
+      bool ok = LoadStep(node, index, &step, &included);
       // A step with other errors still claims its name, so a duplicate is reported too.
       if (IsValidName(step.name) && !names.insert(step.name).second) {
         Error(node, "step " + Quoted(step.name) + " is defined twice; give each step its own name");
         continue;
       }
-      if (ok) plan.steps.push_back(std::move(step));
+      if (ok && included) plan.steps.push_back(std::move(step));
     }
   }
 
@@ -841,7 +842,8 @@ class PlanLoader {
     return Join(names);
   }
 
-  bool LoadStep(const YAML::Node& node, int index, StepSpec* out) {
+  // `*included` false: the step is valid but its `when` leaves it out of this run.
+  bool LoadStep(const YAML::Node& node, int index, StepSpec* out, bool* included) {
     if (!node.IsMap()) {
       Error(node,
             "step #" + std::to_string(index) + " must be a mapping with name, action and members");
@@ -864,8 +866,9 @@ class PlanLoader {
       ok = false;
     }
     CheckKeys(node, context,
-              {"name", "action", "members", "params", "trigger", "timeout", "deadline", "gates",
-               "rollback", "rollback_gates", "rollback_boundary", "at_once"});
+              {"name", "when", "action", "members", "params", "trigger", "timeout", "deadline",
+               "gates", "rollback", "rollback_gates", "rollback_boundary", "at_once"});
+    ok &= LoadWhen(node, context, included);
 
     ok &= LoadAction(node, context, nullptr, &step.action, &step_members_unresolved_);
     if (Field boundary = Get(node, "rollback_boundary"))
@@ -895,12 +898,14 @@ class PlanLoader {
             ok = false;
             continue;
           }
-          CheckKeys(item, item_context, {"action", "members", "params", "at_once"});
+          CheckKeys(item, item_context, {"when", "action", "members", "params", "at_once"});
           ActionSpec compensation;
           compensation.where = Where(item);
           bool unresolved = false;
-          if (LoadAction(item, item_context, &step.action, &compensation, &unresolved)) {
-            step.rollback.push_back(std::move(compensation));
+          bool compensation_included = true;
+          bool when_ok = LoadWhen(item, item_context, &compensation_included);
+          if (LoadAction(item, item_context, &step.action, &compensation, &unresolved) && when_ok) {
+            if (compensation_included) step.rollback.push_back(std::move(compensation));
           } else {
             ok = false;
           }
@@ -910,6 +915,45 @@ class PlanLoader {
     if (Field gates = Get(node, "rollback_gates"))
       ok &= LoadGates(gates, context, true, has_members, &gate_names, &step.rollback_gates);
     return ok && !step.name.empty();
+  }
+
+  // `when: {PARAM: VALUE}` on a step or a compensation: it belongs to the run only when
+  // the string parameter PARAM (one with `values:`) is VALUE, so one plan carries the
+  // variants of a runbook (how the traffic leaves a member, say) and a start picks one.
+  // Read as shipped (no parameters given) the step stays, checked like any other, even
+  // when PARAM has a default. VALUE must be one of PARAM's values: a slip never drops a
+  // step silently.
+  bool LoadWhen(const YAML::Node& map, const std::string& context, bool* included) {
+    Field when = Get(map, "when");
+    if (!when) return true;
+    const std::string usage =
+        ": 'when' names one string parameter with values and the value this belongs to, "
+        "e.g. when: {primary_move: interfaces}";
+    if (!when.value.IsMap() || when.value.size() != 1) {
+      Error(when, context + usage);
+      return false;
+    }
+    const auto& entry = *when.value.begin();
+    std::string name = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    std::string value = entry.second.IsScalar() ? entry.second.Scalar() : "";
+    auto allowed = allowed_values_.find(name);
+    if (!FindParam(name) || allowed == allowed_values_.end()) {
+      Error(when, context + ": 'when' names " + Quoted(name) +
+                      ", which is not a string parameter with values (" +
+                      (FindParam(name) ? "add values: [...] to it" : "it takes: " + ParamNames()) +
+                      ")");
+      return false;
+    }
+    if (std::find(allowed->second.begin(), allowed->second.end(), value) == allowed->second.end()) {
+      Error(when, context + ": 'when' gives " + Quoted(value) + " for parameter '" + name +
+                      "', which takes one of " + Join(allowed->second));
+      return false;
+    }
+    // Read as shipped (no start's values), every variant is checked; a start (or a check
+    // with parameters) keeps the one its value, given or defaulted, names.
+    if (!given_) return true;
+    if (auto known = values_.find(name); known != values_.end()) *included = known->second == value;
+    return true;
   }
 
   // The action, members and params keys of `map` (a step or a compensation). A

@@ -60,7 +60,7 @@ prepare_frr_dirs() {
 
 start_router_frr() {
   local node=$1 daemon
-  for daemon in zebra bgpd; do
+  for daemon in zebra bfdd bgpd; do
     in_ns "$node" setsid "/usr/lib/frr/$daemon" -N "$(ns_of "$node")" -d -P 0 \
       -f "$(frr_config_dir "$node")/frr.conf" </dev/null >>"$(node_dir "$node")/frr.out" 2>&1
   done

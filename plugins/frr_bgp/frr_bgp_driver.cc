@@ -258,6 +258,7 @@ CommandPlan FrrBgpDriver::PlanConfigure(const std::string& what,
       std::to_string(settings_.route_map_sequence));
   for (const auto& line : set_lines) add(line);
   add("end");
+  if (settings_.save_config) add("write memory");
   // The router re-reads what it received; the member sends its announcements again.
   if (clear)
     add((settings_.clear_scope == "all" ? "clear bgp * soft"

@@ -33,6 +33,9 @@ struct FrrBgpSettings {
   std::string clear_scope = "neighbor";  // "neighbor": clear bgp <neighbor> soft; "all": *
                                          // (member side: soft out)
   std::string version_command;           // shell on the router; empty: FRR's show version
+  // `write memory` after a policy change, so a restart (the member's own upgrade) comes
+  // back with the role it was given, not the one of its last saved configuration.
+  bool save_config = true;
   Duration command_timeout{std::chrono::seconds(30)};
 };
 

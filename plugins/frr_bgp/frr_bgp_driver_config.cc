@@ -50,6 +50,9 @@ DriverDescriptor FrrBgpDriverDescriptor() {
       {"clear_scope", ValueType::kString, defaults.clear_scope, false, false,
        "after a policy change: neighbor (clear bgp <neighbor> soft) or all (clear bgp * soft); "
        "on the member's side `soft out`"},
+      {"save_config", ValueType::kBoolean, defaults.save_config ? "true" : "false", false, false,
+       "write memory after each policy change, so a restart keeps the role set_role gave "
+       "(false when the FRR configuration is rendered by other tooling)"},
       {"version_command", ValueType::kString, "", false, false,
        "shell command on the router whose first output line is the version; empty: the "
        "router's FRR version from `show version`"},
@@ -78,6 +81,7 @@ DriverDescriptor FrrBgpDriverDescriptor() {
     settings.prepend_count = s.Integer("prepend_count");
     settings.clear_scope = s.String("clear_scope");
     settings.version_command = s.String("version_command");
+    settings.save_config = s.Boolean("save_config");
     settings.command_timeout = s.DurationValue("command_timeout");
     if (auto problem = ValidateFrrBgpSettings(settings)) throw std::runtime_error(*problem);
 

@@ -67,7 +67,9 @@ class UpgradeEndToEndTest : public ::testing::Test {
 };
 
 // The shipped plan, run with the lab's parameters only, on the pair as each selection
-// steers it: BGP by the routers' local preference, BGP by AS-path prepending, VRRP.
+// steers it: BGP by the routers' local preference, BGP by AS-path prepending of the
+// members' announcements, BGP with the primary taken out by forcing its interfaces down
+// (BFD tells the routers), VRRP.
 struct PairSelection {
   const char* name;
   std::vector<std::string> args;
@@ -138,6 +140,7 @@ INSTANTIATE_TEST_SUITE_P(
     Pairs, WholeUpgradeTest,
     ::testing::Values(PairSelection{"bgp_local_preference", {}, 22},
                       PairSelection{"bgp_as_path_prepend", {"--steering", "as-path-prepend"}, 22},
+                      PairSelection{"bgp_interface_down", {"--primary-move", "interfaces"}, 24},
                       PairSelection{"vrrp", {"--scenario", "vrrp-pair"}, 12}),
     [](const ::testing::TestParamInfo<PairSelection>& selection) {
       return std::string(selection.param.name);

@@ -289,9 +289,9 @@ std::vector<BadPlan> BadPlans() {
         "description, warning, defaults, rollback, pause, steps)"}},
       {"UnknownStepKey",
        kStep + "    retries: 3\n",
-       {"plan.yaml:7: step \"s\": unknown key 'retries' (known keys: name, action, members, "
-        "params, trigger, timeout, deadline, gates, rollback, rollback_gates, rollback_boundary, "
-        "at_once)"}},
+       {"plan.yaml:7: step \"s\": unknown key 'retries' (known keys: name, when, action, "
+        "members, params, trigger, timeout, deadline, gates, rollback, rollback_gates, "
+        "rollback_boundary, at_once)"}},
       {"UnknownGateKey",
        kGate + "        threshold: 3\n",
        {"plan.yaml:11: gate \"g\": unknown key 'threshold' (known keys: name, query, condition, "
@@ -299,9 +299,9 @@ std::vector<BadPlan> BadPlans() {
         "consecutive_error_limit)"}},
       {"UnknownCompensationKey",
        kStep + "    rollback:\n      - action: downgrade_later\n"
-               "        when: now\n",
-       {"plan.yaml:9: step \"s\": rollback #1: unknown key 'when' (known keys: action, "
-        "members, params, at_once)",
+               "        after: now\n",
+       {"plan.yaml:9: step \"s\": rollback #1: unknown key 'after' (known keys: when, "
+        "action, members, params, at_once)",
         "plan.yaml:8: step \"s\": rollback #1: unknown action 'downgrade_later' (known: "
         "disconnect, connect, set_priority, set_role, start_drain, stop_drain, commit_sync, "
         "resync, upgrade, install_policy, disable_acceleration, start_upgrade_mode, "

@@ -343,5 +343,88 @@ TEST_F(PlanParamsTest, TheReadmesTwoClusterExampleStartsAsDocumented) {
   EXPECT_EQ(run.plan.steps[1].timeout, std::chrono::hours(1));
 }
 
+// One plan, two ways of the runbook: how the traffic leaves fw1 is a parameter, and a
+// start keeps only the steps and compensations of the way it names.
+const std::string kVariantsPlan = R"(plan: leave-fw1
+cluster: edge-fw
+params:
+  leave_by: {type: string, values: [policy, interfaces], default: policy, help: how the traffic leaves fw1}
+steps:
+  - name: demote-fw1
+    when: {leave_by: policy}
+    action: set_priority
+    members: [fw1]
+    params: {priority: "10"}
+  - name: disconnect-fw1
+    when: {leave_by: interfaces}
+    action: disconnect
+    members: [fw1]
+  - name: upgrade-fw1
+    action: upgrade
+    members: [fw1]
+    params: {version: "2.0"}
+    rollback:
+      - action: set_priority
+        when: {leave_by: policy}
+        params: {priority: "100"}
+      - action: connect
+        when: {leave_by: interfaces}
+)";
+
+std::vector<std::string> StepNames(const Plan& plan) {
+  std::vector<std::string> names;
+  for (const StepSpec& step : plan.steps) names.push_back(step.name);
+  return names;
+}
+
+TEST_F(PlanParamsTest, AParameterWithValuesChoosesTheStepsOfOneVariant) {
+  PlanLoadResult checked = Load(kVariantsPlan);
+  ASSERT_TRUE(checked.ok()) << checked.ErrorText();
+  EXPECT_THAT(StepNames(checked.plan), ElementsAre("demote-fw1", "disconnect-fw1", "upgrade-fw1"))
+      << "read as shipped, every variant is checked, the default's and the others";
+  EXPECT_THAT(StepNames(Start(kVariantsPlan, {}).plan), ElementsAre("demote-fw1", "upgrade-fw1"))
+      << "a start without the value takes the default's variant";
+
+  PlanLoadResult by_policy = Start(kVariantsPlan, {{"leave_by", "policy"}});
+  ASSERT_TRUE(by_policy.ok()) << by_policy.ErrorText();
+  EXPECT_THAT(StepNames(by_policy.plan), ElementsAre("demote-fw1", "upgrade-fw1"));
+  ASSERT_EQ(by_policy.plan.steps[1].rollback.size(), 1u);
+  EXPECT_EQ(by_policy.plan.steps[1].rollback[0].action, Action::kSetPriority);
+
+  PlanLoadResult by_interfaces = Start(kVariantsPlan, {{"leave_by", "interfaces"}});
+  ASSERT_TRUE(by_interfaces.ok()) << by_interfaces.ErrorText();
+  EXPECT_THAT(StepNames(by_interfaces.plan), ElementsAre("disconnect-fw1", "upgrade-fw1"));
+  ASSERT_EQ(by_interfaces.plan.steps[1].rollback.size(), 1u);
+  EXPECT_EQ(by_interfaces.plan.steps[1].rollback[0].action, Action::kConnect);
+
+  EXPECT_THAT(StartErrors(kVariantsPlan, {{"leave_by", "interface"}}),
+              HasSubstr("parameter 'leave_by' (string): \"interface\" is not one of policy, "
+                        "interfaces"));
+}
+
+TEST_F(PlanParamsTest, AWhenThatCouldDropAStepSilentlyIsRefused) {
+  auto errors = [&](const std::string& from, const std::string& to) {
+    std::string yaml = kVariantsPlan;
+    yaml.replace(yaml.find(from), from.size(), to);
+    PlanLoadResult loaded = Load(yaml);
+    EXPECT_FALSE(loaded.ok()) << "accepted " << to;
+    return loaded.ErrorText();
+  };
+  EXPECT_THAT(errors("when: {leave_by: interfaces}\n    action: disconnect",
+                     "when: {leave_by: interface}\n    action: disconnect"),
+              HasSubstr("'when' gives \"interface\" for parameter 'leave_by', which takes one "
+                        "of policy, interfaces"));
+  EXPECT_THAT(errors("when: {leave_by: policy}\n    action: set_priority",
+                     "when: {leave: policy}\n    action: set_priority"),
+              HasSubstr("'when' names \"leave\", which is not a string parameter with values "
+                        "(it takes: leave_by)"));
+  EXPECT_THAT(
+      errors("leave_by: {type: string, values: [policy, interfaces],", "leave_by: {type: string,"),
+      HasSubstr("(add values: [...] to it)"));
+  EXPECT_THAT(errors("when: {leave_by: policy}\n    action: set_priority",
+                     "when: leave_by\n    action: set_priority"),
+              HasSubstr("e.g. when: {primary_move: interfaces}"));
+}
+
 }  // namespace
 }  // namespace cutover

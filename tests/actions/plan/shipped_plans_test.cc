@@ -118,6 +118,17 @@ TEST(ShippedPlans, TheBgpPairPlanTakesTheMembersAnnouncementsAsItsSteering) {
   ProcessResult announcements = Check(config, plan, params);
   EXPECT_EQ(announcements.exit_status, 0) << announcements.out << announcements.err;
 
+  // The runbook's other way out for the primary: its interfaces forced down.
+  std::vector<std::string> interfaces = params;
+  interfaces.push_back("primary_move=interfaces");
+  ProcessResult by_interfaces = Check(config, plan, interfaces);
+  EXPECT_EQ(by_interfaces.exit_status, 0) << by_interfaces.out << by_interfaces.err;
+  EXPECT_NE(by_interfaces.out.find("24 steps"), std::string::npos) << by_interfaces.out;
+  interfaces.back() = "primary_move=links";
+  ProcessResult unknown_move = Check(config, plan, interfaces);
+  EXPECT_NE(unknown_move.err.find("\"links\" is not one of policy, interfaces"), std::string::npos)
+      << unknown_move.err;
+
   params.back() = "secondary_steering=fw2";
   ProcessResult refused = Check(config, plan, params);
   EXPECT_EQ(refused.exit_status, 1) << refused.out;

@@ -164,7 +164,7 @@ TEST(FrrBgpActionTest, SetRoleWritesLocalPreferenceThenSoftClearsTheNeighbor) {
   EXPECT_THAT(h.router->calls[0],
               ElementsAre("vtysh", "-N", "frrt-r", "-c", "configure terminal", "-c",
                           "route-map cutover-m1-in permit 10", "-c", "set local-preference 100",
-                          "-c", "end", "-c", "clear bgp 10.251.1.2 soft"));
+                          "-c", "end", "-c", "write memory", "-c", "clear bgp 10.251.1.2 soft"));
   EXPECT_EQ(h.router->calls[1][8], "set local-preference 200");
 }
 
@@ -180,8 +180,21 @@ TEST(FrrBgpActionTest, SetRoleWithAsPathPrependAndClearAll) {
   EXPECT_THAT(h.router->calls[0], ElementsAre("vtysh", "-c", "configure terminal", "-c",
                                               "route-map cutover-m1-in permit 10", "-c",
                                               "set as-path prepend 64601 64601 64601", "-c", "end",
-                                              "-c", "clear bgp * soft"));
+                                              "-c", "write memory", "-c", "clear bgp * soft"));
   EXPECT_EQ(h.router->calls[1][6], "no set as-path prepend");
+}
+
+// A role a restart would undo is no role move: the member's own upgrade restarts FRR
+// from its saved configuration. Unless the configuration is someone else's to render.
+TEST(FrrBgpActionTest, SetRoleSavesThePolicyUnlessTheConfigurationIsRenderedElsewhere) {
+  FrrBgpSettings s = M1Settings();
+  s.save_config = false;
+  Harness h(s);
+  ASSERT_TRUE(h.Do(Action::kSetRole, {{"role", "standby"}}).ok);
+  EXPECT_THAT(h.router->calls[0], ::testing::Not(::testing::Contains("write memory")));
+  Harness saving;
+  ASSERT_TRUE(saving.Do(Action::kSetPriority, {{"priority", "150"}}).ok);
+  EXPECT_THAT(saving.router->calls[0], ::testing::Contains("write memory"));
 }
 
 TEST(FrrBgpActionTest, SetPriorityWritesTheLocalPreference) {
@@ -237,7 +250,7 @@ TEST(FrrBgpMemberSideTest, SetRolePrependsTheAnnouncementsAndSendsThemAgain) {
   EXPECT_THAT(h.router->calls[0], ElementsAre("vtysh", "-N", "frrt-m1", "-c", "configure terminal",
                                               "-c", "route-map cutover-announce permit 10", "-c",
                                               "set as-path prepend 64601 64601 64601", "-c", "end",
-                                              "-c", "clear bgp * soft out"));
+                                              "-c", "write memory", "-c", "clear bgp * soft out"));
   EXPECT_EQ(h.router->calls[1][8], "no set as-path prepend");
   // Local preference is the router's; nothing is sent.
   EXPECT_THAT(h.Do(Action::kSetPriority, {{"priority", "200"}}).error,
@@ -358,7 +371,7 @@ TEST(FrrBgpDescribeTest, DescribeOfSetRoleNamesTheVtyshCallSetRoleRuns) {
   EXPECT_THAT(Described(h, {Action::kSetRole, {{"role", "standby"}}}),
               ElementsAre("fake-router: vtysh -N frrt-r -c 'configure terminal' -c "
                           "'route-map cutover-m1-in permit 10' -c 'set local-preference 100' "
-                          "-c end -c 'clear bgp 10.251.1.2 soft'"));
+                          "-c end -c 'write memory' -c 'clear bgp 10.251.1.2 soft'"));
 }
 
 TEST(FrrBgpDescribeTest, DescribeOfEachActionNamesExactlyTheCommandsItSends) {
