@@ -181,6 +181,18 @@ ParseResult<rapidjson::Document> ReadJson(std::string_view text, const JsonLimit
   return document;
 }
 
+ParseResult<rapidjson::Document> ReadJsonObject(std::string_view text, const std::string& what) {
+  auto parsed = ReadJson(text, MachineJsonLimits());
+  if (!parsed.ok())
+    return ParseResult<rapidjson::Document>::Error(what + " is not JSON cutover reads (" +
+                                                   parsed.error() + "); it gave " +
+                                                   QuoteCommandOutput(text));
+  if (!parsed.value().IsObject())
+    return ParseResult<rapidjson::Document>::Error(
+        what + " gave JSON that is not an object: " + QuoteCommandOutput(text));
+  return parsed;
+}
+
 bool IsJsonSyntaxError(std::string_view error) { return StartsWith(error, kSyntaxPrefix); }
 
 }  // namespace cutover

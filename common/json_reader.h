@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "common/parse_result.h"
@@ -40,6 +41,13 @@ inline JsonLimits MachineJsonLimits() {
 //   JSON nested deeper than 64 levels at byte offset 64 (cutover reads at most 64)
 //   key "plan" given twice at byte offset 30 (give each key once)
 ParseResult<rapidjson::Document> ReadJson(std::string_view text, const JsonLimits& limits = {});
+
+// An answer a system gave (`what`: "GET /patroni"), read as a JSON object with the
+// machine limits: the document, or one sentence naming `what` and quoting the answer's
+// start, such as
+//   GET /patroni is not JSON cutover reads (invalid JSON at byte offset 0: ...); it gave
+//   "<html>..."
+ParseResult<rapidjson::Document> ReadJsonObject(std::string_view text, const std::string& what);
 
 // True when `error` (from ReadJson) is a syntax error, the kind a cut-off text causes.
 bool IsJsonSyntaxError(std::string_view error);

@@ -1,5 +1,5 @@
-// vtysh's `show bgp ipv4 unicast <prefix> json` and `show bgp neighbors <n> json`, then
-// the role decision on whatever paths were read.
+// vtysh's `show bgp ipv4 unicast <prefix> json`, `show bgp neighbors <n> json` and a
+// member's `advertised-routes json`, then the role decisions on whatever was read.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string neighbor = "10.251.1.2";
   auto paths = cutover::ParseBgpPrefixPaths(json);
   auto state = cutover::ParseBgpNeighborState(json, neighbor);
+  auto announced = cutover::ParseAdvertisedPath(json, "10.251.100.0/24");
+  if (announced.ok())
+    cutover::DecideAnnouncedRole(announced.value(), state.ok() ? state.value() : "Established",
+                                 "10.251.1.1", "10.251.100.0/24", 64601, 3);
   if (paths.ok()) {
     cutover::DecideBgpRole(paths.value(), state.ok() ? state.value() : "Established", neighbor,
                            "10.251.100.0/24");

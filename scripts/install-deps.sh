@@ -15,6 +15,7 @@ runtime_packages=(
   openssh-server openssh-client haproxy keepalived conntrackd conntrack nftables
   iproute2 procps psmisc curl frr
   wrk webhook jq
+  patroni etcd-server etcd-client postgresql-15  # the manager blue-green runbook
 )
 
 missing=()

@@ -120,5 +120,17 @@ TEST(JsonReader, HostileKeysInErrorsAreEscapedAndShortened) {
   EXPECT_LT(error.size(), 200u) << error;
 }
 
+// A system's answer that is not a JSON object says which answer, and shows its start.
+TEST(JsonReader, AnAnswerThatIsNoObjectIsNamedAndQuoted) {
+  auto html = ReadJsonObject("<html>502 Bad Gateway</html>", "GET /patroni");
+  ASSERT_FALSE(html.ok());
+  EXPECT_THAT(html.error(), ::testing::StartsWith("GET /patroni is not JSON cutover reads ("));
+  EXPECT_THAT(html.error(), ::testing::HasSubstr("it gave '<html>502 Bad Gateway</html>'"));
+  auto list = ReadJsonObject("[1,2]", "GET /cluster");
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.error(), "GET /cluster gave JSON that is not an object: '[1,2]'");
+  EXPECT_TRUE(ReadJsonObject(R"({"state":"running"})", "GET /patroni").ok());
+}
+
 }  // namespace
 }  // namespace cutover
